@@ -1,0 +1,311 @@
+"""The control plane's routes, validation and bodies, over an in-memory index manager."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from starlette.types import ASGIApp
+
+from reference_server.controlplane import create_control_app
+from reference_server.errors import already_exists
+from reference_server.indexes import IndexModel
+
+
+class TestClient:
+    """A synchronous ASGI client (starlette's TestClient is deprecated with httpx)."""
+
+    __test__ = False
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                return await client.request(method, url, **kwargs)
+
+        return asyncio.run(send())
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)
+
+
+SERVERLESS = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
+
+
+class FakeManager:
+    """Keeps models in a dict and hands out fake ports, so no listener is started."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, IndexModel] = {}
+        self.next_port = 6000
+
+    def list_indexes(self) -> list[IndexModel]:
+        return list(self.models.values())
+
+    def get_index(self, name: str) -> IndexModel | None:
+        return self.models.get(name)
+
+    async def create_index(self, model: IndexModel) -> IndexModel:
+        if model.name in self.models:
+            raise already_exists("Resource already exists.")
+        self.next_port += 1
+        model.host = f"http://127.0.0.1:{self.next_port}"
+        self.models[model.name] = model
+        return model
+
+    async def delete_index(self, name: str) -> None:
+        del self.models[name]
+
+
+@pytest.fixture
+def manager() -> FakeManager:
+    return FakeManager()
+
+
+@pytest.fixture
+def client(manager: FakeManager) -> TestClient:
+    return TestClient(create_control_app(manager))
+
+
+def create(client: TestClient, **body: Any) -> Any:
+    return client.post("/indexes", json=body)
+
+
+def assert_error(response: Any, status: int, code: str, message: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["status"] == status
+    assert body["error"]["code"] == code
+    if message is not None:
+        assert body["error"]["message"] == message
+
+
+def test_list_is_empty_at_first(client: TestClient) -> None:
+    response = client.get("/indexes")
+    assert response.status_code == 200
+    assert response.json() == {"indexes": []}
+
+
+def test_create_dense_classic_body_describes_both_shapes(client: TestClient) -> None:
+    response = create(client, name="idx-1", dimension=8, metric="euclidean", spec=SERVERLESS)
+    assert response.status_code == 201
+    body = response.json()
+    assert body == {
+        "name": "idx-1",
+        "dimension": 8,
+        "metric": "euclidean",
+        "host": "http://127.0.0.1:6001",
+        "spec": SERVERLESS,
+        "status": {"ready": True, "state": "Ready"},
+        "vector_type": "dense",
+        "deletion_protection": "disabled",
+        "tags": None,
+        "schema": {
+            "fields": {"_values": {"type": "dense_vector", "dimension": 8, "metric": "euclidean"}}
+        },
+        "deployment": {"deployment_type": "managed", "cloud": "aws", "region": "us-east-1"},
+    }
+    assert client.get("/indexes/idx-1").json() == body
+    assert client.get("/indexes").json() == {"indexes": [body]}
+
+
+def test_metric_defaults_to_cosine(client: TestClient) -> None:
+    body = create(client, name="a", dimension=3, spec=SERVERLESS).json()
+    assert body["metric"] == "cosine"
+    assert body["schema"]["fields"]["_values"]["metric"] == "cosine"
+
+
+def test_create_sparse_omits_dimension(client: TestClient) -> None:
+    response = create(client, name="sp", vector_type="sparse", metric="dotproduct", spec=SERVERLESS)
+    assert response.status_code == 201
+    body = response.json()
+    assert "dimension" not in body
+    assert body["vector_type"] == "sparse"
+    assert body["metric"] == "dotproduct"
+    assert body["schema"] == {"fields": {"_sparse_values": {"type": "sparse_vector"}}}
+
+
+def test_create_with_2026_07_body(client: TestClient) -> None:
+    response = create(
+        client,
+        name="new",
+        schema={
+            "fields": {"_values": {"type": "dense_vector", "dimension": 4, "metric": "dotproduct"}}
+        },
+        deployment={"deployment_type": "managed", "cloud": "gcp", "region": "us-central1"},
+        deletion_protection="enabled",
+        tags={"env": "dev"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["dimension"], body["metric"], body["vector_type"]) == (4, "dotproduct", "dense")
+    assert body["spec"] == {"serverless": {"cloud": "gcp", "region": "us-central1"}}
+    assert body["deployment"]["cloud"] == "gcp"
+    assert body["deletion_protection"] == "enabled"
+    assert body["tags"] == {"env": "dev"}
+
+
+def test_create_sparse_with_2026_07_body(client: TestClient) -> None:
+    response = create(
+        client, name="sp", schema={"fields": {"_sparse_values": {"type": "sparse_vector"}}}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["metric"] == "dotproduct"
+
+
+def test_duplicate_name_is_409(client: TestClient) -> None:
+    assert create(client, name="a", dimension=3, spec=SERVERLESS).status_code == 201
+    assert_error(create(client, name="a", dimension=3, spec=SERVERLESS), 409, "ALREADY_EXISTS")
+
+
+@pytest.mark.parametrize("name", ["", "A", "-a", "a-", "a_b", "a.b", "a" * 46, "ünï", "a b"])
+def test_invalid_names_are_400(client: TestClient, name: str) -> None:
+    assert_error(create(client, name=name, dimension=3, spec=SERVERLESS), 400, "INVALID_ARGUMENT")
+
+
+@pytest.mark.parametrize("name", ["a", "a1", "1-2", "a" * 45, "x-y-z"])
+def test_valid_names(client: TestClient, name: str) -> None:
+    assert create(client, name=name, dimension=3, spec=SERVERLESS).status_code == 201
+
+
+@pytest.mark.parametrize("dimension", [0, -1, 20001])
+def test_dimension_out_of_range_is_400(client: TestClient, dimension: int) -> None:
+    response = create(client, name="a", dimension=dimension, spec=SERVERLESS)
+    assert_error(response, 400, "INVALID_ARGUMENT")
+
+
+@pytest.mark.parametrize("dimension", [1, 20000])
+def test_dimension_bounds_are_accepted(client: TestClient, dimension: int) -> None:
+    assert create(client, name="a", dimension=dimension, spec=SERVERLESS).status_code == 201
+
+
+def test_dense_without_dimension_is_400(client: TestClient) -> None:
+    assert_error(create(client, name="a", spec=SERVERLESS), 400, "INVALID_ARGUMENT")
+
+
+def test_unknown_metric_is_400(client: TestClient) -> None:
+    response = create(client, name="a", dimension=3, metric="manhattan", spec=SERVERLESS)
+    assert_error(response, 400, "INVALID_ARGUMENT")
+
+
+def test_sparse_requires_dotproduct(client: TestClient) -> None:
+    response = create(client, name="a", vector_type="sparse", metric="cosine", spec=SERVERLESS)
+    assert_error(response, 400, "INVALID_ARGUMENT")
+    assert (
+        "Sparse vector indexes must use the metric dotproduct"
+        in response.json()["error"]["message"]
+    )
+
+
+def test_sparse_with_dimension_is_400(client: TestClient) -> None:
+    response = create(client, name="a", vector_type="sparse", dimension=3, spec=SERVERLESS)
+    assert_error(response, 400, "INVALID_ARGUMENT")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"dimension": 3, "spec": SERVERLESS},  # no name
+        {"name": "a", "dimension": 3},  # no spec
+        {"name": 5, "dimension": 3, "spec": SERVERLESS},
+        {"name": "a", "dimension": "3", "spec": SERVERLESS},
+        {"name": "a", "dimension": True, "spec": SERVERLESS},
+        {"name": "a", "dimension": 3, "spec": "serverless"},
+        {"name": "a", "dimension": 3, "metric": 1, "spec": SERVERLESS},
+        {"name": "a", "dimension": 3, "spec": SERVERLESS, "tags": ["x"]},
+        {"name": "a", "dimension": 3, "spec": SERVERLESS, "tags": {"x": 1}},
+        {"name": "a", "dimension": 3, "spec": SERVERLESS, "deletion_protection": True},
+    ],
+)
+def test_missing_fields_or_wrong_types_are_422(client: TestClient, body: dict[str, Any]) -> None:
+    assert_error(client.post("/indexes", json=body), 422, "UNPROCESSABLE_ENTITY")
+
+
+@pytest.mark.parametrize("payload", [b"[1, 2]", b'"x"', b"null"])
+def test_non_object_body_is_422(client: TestClient, payload: bytes) -> None:
+    response = client.post(
+        "/indexes", content=payload, headers={"content-type": "application/json"}
+    )
+    assert_error(response, 422, "UNPROCESSABLE_ENTITY")
+
+
+def test_malformed_json_is_400(client: TestClient) -> None:
+    response = client.post("/indexes", content=b"{", headers={"content-type": "application/json"})
+    assert_error(response, 400, "INVALID_ARGUMENT")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/indexes/nope"), ("PATCH", "/indexes/nope"), ("DELETE", "/indexes/nope")],
+)
+def test_unknown_index_is_404(client: TestClient, method: str, path: str) -> None:
+    response = client.request(method, path, json={})
+    assert_error(response, 404, "NOT_FOUND", "Index nope not found.")
+
+
+def test_delete_is_202_with_empty_body(client: TestClient) -> None:
+    create(client, name="a", dimension=3, spec=SERVERLESS)
+    response = client.delete("/indexes/a")
+    assert response.status_code == 202
+    assert response.content == b""
+    assert client.get("/indexes/a").status_code == 404
+
+
+def test_deletion_protection_blocks_delete_until_disabled(client: TestClient) -> None:
+    create(client, name="a", dimension=3, spec=SERVERLESS, deletion_protection="enabled")
+    assert_error(
+        client.delete("/indexes/a"),
+        403,
+        "FORBIDDEN",
+        "Deletion protection is enabled for this index. "
+        "Disable deletion protection before retrying.",
+    )
+    response = client.patch("/indexes/a", json={"deletion_protection": "disabled"})
+    assert response.status_code == 202
+    assert response.json()["deletion_protection"] == "disabled"
+    assert client.delete("/indexes/a").status_code == 202
+
+
+def test_configure_merges_tags_and_empty_value_removes(client: TestClient) -> None:
+    create(client, name="a", dimension=3, spec=SERVERLESS, tags={"keep": "1", "drop": "2"})
+    response = client.patch("/indexes/a", json={"tags": {"drop": "", "new": "3"}})
+    assert response.status_code == 202
+    assert response.json()["tags"] == {"keep": "1", "new": "3"}
+    assert client.get("/indexes/a").json()["tags"] == {"keep": "1", "new": "3"}
+
+
+def test_configure_rejects_bad_values_without_partial_change(client: TestClient) -> None:
+    create(client, name="a", dimension=3, spec=SERVERLESS)
+    response = client.patch("/indexes/a", json={"deletion_protection": "maybe", "tags": {"x": "1"}})
+    assert_error(response, 400, "INVALID_ARGUMENT")
+    assert client.get("/indexes/a").json()["tags"] is None
+    assert_error(client.patch("/indexes/a", json={"tags": "x"}), 422, "UNPROCESSABLE_ENTITY")
+
+
+def test_whoami(client: TestClient) -> None:
+    body = client.get("/actions/whoami").json()
+    assert set(body) == {"project_name", "user_label", "user_name"}
+
+
+def test_unknown_route_and_method_use_the_error_shape(client: TestClient) -> None:
+    assert_error(client.get("/nope"), 404, "NOT_FOUND")
+    response = client.put("/indexes")
+    assert response.status_code == 405
+    assert response.json()["status"] == 405
