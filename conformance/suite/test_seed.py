@@ -1,0 +1,229 @@
+"""The seed document ("Manage data"), statement by statement, on the wire."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.suite._helpers import (
+    approx,
+    fetch_absent,
+    fetch_now,
+    fetch_present,
+    fetch_when,
+    list_when,
+    ns_count,
+    ok,
+    stats_when,
+    unique,
+    upsert_ok,
+)
+
+DOC = {"type": "doc", "genre": "drama"}
+
+
+@pytest.mark.behavior("SEED-WHOAMI-PROJECT-NAME")
+def test_whoami_returns_project_name(control_plane):
+    """GET /actions/whoami answers the project id as a non-empty `project_name`."""
+    body = ok(control_plane.whoami())
+    assert isinstance(body.get("project_name"), str) and body["project_name"], body
+
+
+@pytest.mark.behavior("STATS-NAMESPACE-COUNTS")
+def test_stats_reports_namespace_record_count(dense_space):
+    """describe_index_stats counts the records of each namespace."""
+    upsert_ok(dense_space, dense_space.vectors.records(3))
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 3, "vectorCount 3")
+
+
+@pytest.mark.behavior("STATS-LEGACY-GET")
+def test_stats_legacy_get(dense_space):
+    """GET /describe_index_stats returns the same statistics as POST."""
+    upsert_ok(dense_space, dense_space.vectors.records(2))
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 2, "vectorCount 2")
+    got = ok(dense_space.client.describe_index_stats(method="GET"))
+    assert ns_count(got, dense_space.ns) == 2, got
+    assert got.get("dimension") == dense_space.index.dimension, got
+    assert isinstance(got.get("totalVectorCount"), int), got
+
+
+@pytest.mark.behavior("FETCH-BY-ID", "FETCH-RESPONSE-SHAPE")
+def test_fetch_returns_values_and_metadata(dense_space):
+    """Fetch by ids returns each record's id, values and metadata in a `vectors` map."""
+    v = dense_space.vectors
+    recs = [
+        {"id": "id-1", "values": v.dense(1)},
+        {"id": "id-2", "values": v.dense(2), "metadata": DOC},
+    ]
+    upsert_ok(dense_space, recs)
+    got = fetch_present(dense_space, ["id-1", "id-2"])
+    assert set(got) == {"id-1", "id-2"}
+    assert got["id-1"]["id"] == "id-1"
+    assert got["id-1"]["values"] == approx(v.dense(1))
+    assert got["id-2"]["values"] == approx(v.dense(2))
+    assert got["id-2"]["metadata"] == DOC
+    body = ok(dense_space.fetch(["id-1", "id-2"]))
+    assert body["namespace"] == dense_space.ns
+
+
+@pytest.mark.behavior("FETCH-RESPONSE-SHAPE", "FETCH-DEFAULT-NAMESPACE")
+def test_fetch_default_namespace_echoes_empty_string(default_space):
+    """In the default namespace, the fetch response echoes `"namespace": ""`."""
+    rec = default_space.vectors.records(1, prefix=unique("seed-"))
+    upsert_ok(default_space, rec)
+    fetch_present(default_space, [rec[0]["id"]])
+    body = ok(default_space.client.fetch([rec[0]["id"]]))  # no namespace parameter at all
+    assert body["namespace"] == ""
+    assert set(body["vectors"]) == {rec[0]["id"]}
+
+
+@pytest.mark.parametrize(
+    "new_metadata", [None, {"type": "web"}], ids=["without-metadata", "other-metadata"]
+)
+@pytest.mark.behavior("UPSERT-OVERWRITES")
+def test_full_update_by_upsert(dense_space, new_metadata):
+    """Upserting id-3 again replaces its values and its whole metadata."""
+    v = dense_space.vectors
+    upsert_ok(dense_space, [{"id": "id-3", "values": v.dense(1), "metadata": DOC}])
+    fetch_present(dense_space, ["id-3"])
+    rec = {"id": "id-3", "values": v.dense(2)}
+    if new_metadata is not None:
+        rec["metadata"] = new_metadata
+    upsert_ok(dense_space, [rec])
+    got = fetch_when(
+        dense_space,
+        ["id-3"],
+        lambda m: "id-3" in m and m["id-3"]["values"] == approx(v.dense(2)),
+        "new values of id-3",
+    )
+    assert got["id-3"].get("metadata") == new_metadata, got
+
+
+@pytest.mark.behavior("UPSERT-IDEMPOTENT")
+def test_repeated_upsert_is_idempotent(dense_space):
+    """The same upsert twice leaves one record with the same values and metadata."""
+    rec = [{"id": "same", "values": dense_space.vectors.dense(5), "metadata": DOC}]
+    upsert_ok(dense_space, rec)
+    upsert_ok(dense_space, rec)
+    got = fetch_present(dense_space, ["same"])
+    assert got["same"]["values"] == approx(rec[0]["values"])
+    assert got["same"]["metadata"] == DOC
+    assert list_when(dense_space, ["same"]) == ["same"]
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 1, "vectorCount 1")
+
+
+def _seed_id3(space):
+    """The seed's record id-3 with metadata {type: doc, genre: drama}, made visible."""
+    rec = {"id": "id-3", "values": space.vectors.dense(3), "metadata": dict(DOC)}
+    upsert_ok(space, [rec])
+    fetch_present(space, ["id-3"])
+    return rec
+
+
+@pytest.mark.behavior("UPDATE-VALUES-KEEPS-METADATA", "UPDATE-VALUES")
+def test_partial_update_values(dense_space):
+    """Update with `values` changes the vector and keeps the metadata."""
+    _seed_id3(dense_space)
+    new = dense_space.vectors.dense(4)
+    assert ok(dense_space.update(id="id-3", values=new)) == {}
+    got = fetch_when(
+        dense_space, ["id-3"], lambda m: m["id-3"]["values"] == approx(new), "updated values"
+    )
+    assert got["id-3"]["metadata"] == DOC
+
+
+@pytest.mark.behavior("UPDATE-SETMETADATA-MERGES", "UPDATE-SETMETADATA-KEEPS-VALUES")
+def test_partial_update_set_metadata_merges(dense_space):
+    """setMetadata {type: web, new: true} gives {type: web, genre: drama, new: true}."""
+    rec = _seed_id3(dense_space)
+    ok(dense_space.update(id="id-3", setMetadata={"type": "web", "new": True}))
+    want = {"type": "web", "genre": "drama", "new": True}
+    got = fetch_when(dense_space, ["id-3"], lambda m: m["id-3"].get("metadata") == want, str(want))
+    assert got["id-3"]["values"] == approx(rec["values"])
+
+
+@pytest.mark.behavior("UPDATE-VALUES-AND-METADATA")
+def test_partial_update_values_and_metadata(dense_space):
+    """One update with values and setMetadata applies both and keeps unlisted fields."""
+    _seed_id3(dense_space)
+    ok(dense_space.update(id="id-3", setMetadata={"type": "web", "new": True}))
+    new = dense_space.vectors.dense(6)
+    ok(dense_space.update(id="id-3", values=new, setMetadata={"type": "webdoc"}))
+    want = {"type": "webdoc", "genre": "drama", "new": True}
+    fetch_when(
+        dense_space,
+        ["id-3"],
+        lambda m: m["id-3"]["values"] == approx(new) and m["id-3"].get("metadata") == want,
+        f"values updated and metadata {want}",
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"values": "dense"},
+        {"setMetadata": {"type": "web"}},
+        {"values": "dense", "setMetadata": DOC},
+    ],
+    ids=["values", "setMetadata", "both"],
+)
+@pytest.mark.behavior("UPDATE-MISSING-ID-NOOP")
+def test_update_missing_id_is_ok_and_creates_nothing(dense_space, change):
+    """Update of an id that does not exist answers 200 and no record appears."""
+    body = {k: (dense_space.vectors.dense(9) if v == "dense" else v) for k, v in change.items()}
+    upsert_ok(dense_space, dense_space.vectors.records(1, prefix="present-"))
+    resp = dense_space.update(id="ghost", **body)
+    assert resp.status == 200, resp
+    dense_space.barrier()
+    assert "ghost" not in fetch_now(dense_space, ["ghost"])
+    assert "ghost" not in [v["id"] for v in ok(dense_space.list_ids()).get("vectors", [])]
+
+
+@pytest.mark.behavior("DELETE-BY-IDS", "DELETE-RESPONSE-EMPTY")
+def test_delete_by_ids(dense_space):
+    """Delete ids=[id-1, id-2] removes exactly those records."""
+    recs = dense_space.vectors.records(3, prefix="id-", start=1)
+    upsert_ok(dense_space, recs)
+    fetch_present(dense_space, ["id-1", "id-2", "id-3"])
+    assert ok(dense_space.delete(ids=["id-1", "id-2"])) == {}
+    got = fetch_absent(dense_space, ["id-1", "id-2"])
+    assert got == {}
+    assert set(fetch_now(dense_space, ["id-3"])) == {"id-3"}
+
+
+@pytest.mark.behavior("DELETE-QUERY-PARAMS")
+def test_delete_ids_as_query_parameters(dense_space):
+    """POST /vectors/delete?ids=..&namespace=.. (no body) deletes those ids."""
+    upsert_ok(dense_space, dense_space.vectors.records(3, prefix="id-", start=1))
+    fetch_present(dense_space, ["id-1", "id-2", "id-3"])
+    resp = dense_space.client.request(
+        "POST",
+        "/vectors/delete",
+        params=[("ids", "id-1"), ("ids", "id-2"), ("namespace", dense_space.ns)],
+    )
+    assert resp.status == 200, resp
+    fetch_absent(dense_space, ["id-1", "id-2"])
+    assert set(fetch_now(dense_space, ["id-3"])) == {"id-3"}
+
+
+@pytest.mark.behavior("DELETEALL-REMOVES-NAMESPACE")
+def test_delete_all_removes_namespace(dense_space):
+    """deleteAll on a namespace deletes the namespace: it leaves the stats."""
+    upsert_ok(dense_space, dense_space.vectors.records(4))
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 4, "namespace with 4")
+    assert ok(dense_space.delete(deleteAll=True)) == {}
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) is None, "namespace gone")
+    assert fetch_now(dense_space, ["r0", "r1", "r2", "r3"]) == {}
+
+
+@pytest.mark.behavior("DELETE-BY-FILTER")
+def test_delete_by_metadata_filter(dense_space):
+    """Delete with a filter removes the matching records and nothing else."""
+    genres = ["drama", "comedy", "drama", "action", "drama"]
+    recs = dense_space.vectors.records(5, metadata=lambda i: {"genre": genres[i]})
+    upsert_ok(dense_space, recs)
+    ids = [r["id"] for r in recs]
+    fetch_present(dense_space, ids)
+    assert ok(dense_space.delete(filter={"genre": {"$eq": "drama"}})) == {}
+    fetch_absent(dense_space, ["r0", "r2", "r4"])
+    dense_space.barrier()
+    assert set(fetch_now(dense_space, ids)) == {"r1", "r3"}
