@@ -1,0 +1,92 @@
+"""Exact brute-force similarity and top-K selection over a namespace's float32 rows.
+
+Ranking runs in float32 over every candidate row (one matrix-vector product); the few rows that can
+reach the top K are then rescored exactly in float64, so the scores returned are exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Extra candidates kept from the float32 ranking before exact rescoring, to absorb rounding.
+RESCORE_MARGIN = 16
+
+
+class SparseMatrix:
+    """A compressed snapshot of every row's sparse values, rebuilt after writes."""
+
+    __slots__ = ("indices", "row_of", "values")
+
+    def __init__(self, rows: list[tuple[np.ndarray, np.ndarray] | None], n: int) -> None:
+        index_parts: list[np.ndarray] = []
+        value_parts: list[np.ndarray] = []
+        row_parts: list[np.ndarray] = []
+        for row in range(n):
+            entry = rows[row]
+            if entry is not None:
+                index_parts.append(entry[0])
+                value_parts.append(entry[1])
+                row_parts.append(np.full(len(entry[0]), row, dtype=np.int64))
+        if index_parts:
+            self.indices = np.concatenate(index_parts).astype(np.int64)
+            self.values = np.concatenate(value_parts).astype(np.float64)
+            self.row_of = np.concatenate(row_parts)
+        else:
+            self.indices = np.zeros(0, dtype=np.int64)
+            self.values = np.zeros(0, dtype=np.float64)
+            self.row_of = np.zeros(0, dtype=np.int64)
+
+    def scores(self, q_indices: np.ndarray, q_values: np.ndarray, n: int) -> np.ndarray:
+        """Dot products (float64) of the query with every row; 0 where nothing overlaps."""
+        order = np.argsort(q_indices)
+        keys = q_indices[order].astype(np.int64)
+        weights = q_values[order].astype(np.float64)
+        if len(self.indices) == 0:
+            return np.zeros(n, dtype=np.float64)
+        pos = np.searchsorted(keys, self.indices)
+        pos_clipped = np.minimum(pos, len(keys) - 1)
+        hit = keys[pos_clipped] == self.indices
+        contrib = self.values[hit] * weights[pos_clipped[hit]]
+        return np.bincount(self.row_of[hit], weights=contrib, minlength=n)
+
+
+def rank_dense(
+    matrix: np.ndarray, norms: np.ndarray, metric: str, query: np.ndarray, rows: np.ndarray | None
+) -> np.ndarray:
+    """float32 ranking keys (higher = better) of the candidate rows (all rows when None)."""
+    n = len(norms)
+    if rows is None:
+        dots = matrix @ query
+        norm_part = norms
+    elif len(rows) * 2 < n:
+        dots = matrix[rows] @ query
+        norm_part = norms[rows]
+    else:
+        dots = (matrix @ query)[rows]
+        norm_part = norms[rows]
+    if metric == "cosine":
+        return dots / norm_part
+    if metric == "euclidean":
+        # norms hold squared norms here: |v|^2 - 2 v.q ranks like -|v - q|^2.
+        return 2.0 * dots - norm_part
+    return dots
+
+
+def exact_dense(vectors: np.ndarray, metric: str, query: np.ndarray) -> np.ndarray:
+    """Exact float64 scores of a few rows (euclidean: squared distance)."""
+    v = vectors.astype(np.float64)
+    q = query.astype(np.float64)
+    if metric == "cosine":
+        return (v @ q) / (np.linalg.norm(v, axis=1) * np.linalg.norm(q))
+    if metric == "euclidean":
+        diff = v - q
+        return np.einsum("ij,ij->i", diff, diff)
+    return v @ q
+
+
+def top_candidates(keys: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the (about) k largest keys, unordered; with a margin for exact rescoring."""
+    wanted = min(len(keys), k + RESCORE_MARGIN)
+    if wanted >= len(keys):
+        return np.arange(len(keys))
+    return np.argpartition(-keys, wanted - 1)[:wanted]
