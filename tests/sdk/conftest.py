@@ -1,0 +1,140 @@
+"""Fixtures for driving the reference server with the official `pinecone` SDK (9.x and 10.x).
+
+The server runs as a real subprocess on free loopback ports. Every SDK client is configured with
+zero retries, and every HTTP attempt the SDK makes is recorded at the transport level, so a test
+can prove that no retryable status (408/429/5xx) ever came back and count the requests it made.
+Warnings are errors in this directory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pinecone
+import pytest
+from pinecone import Pinecone, RetryConfig
+from server_process import RunningServer, reference_server
+
+KEY = "sdk-test-key"
+SDK_MAJOR = int(pinecone.__version__.split(".")[0])
+RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+DENSE = "dense"
+SPARSE = "sparse"
+DIMENSION = 8
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Warnings raised in an SDK test fail it (a deprecation or insecure-request warning too)."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.filterwarnings("error"))
+
+
+@dataclass(frozen=True)
+class Exchange:
+    method: str
+    url: str
+    status: int
+
+
+class WireLog:
+    """Every request the SDK put on the wire, with the status it got (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.exchanges: list[Exchange] = []
+        self._lock = threading.Lock()
+
+    def add(self, exchange: Exchange) -> None:
+        with self._lock:
+            self.exchanges.append(exchange)
+
+    def since(self, start: int) -> list[Exchange]:
+        with self._lock:
+            return self.exchanges[start:]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self.exchanges)
+
+
+@pytest.fixture(scope="session")
+def wire() -> Iterator[WireLog]:
+    """Record each attempt below the SDK's retrying transport (`httpx.HTTPTransport`)."""
+    log = WireLog()
+    original = httpx.HTTPTransport.handle_request
+
+    def recording(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        response = original(self, request)
+        log.add(Exchange(request.method, str(request.url), response.status_code))
+        return response
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx.HTTPTransport, "handle_request", recording)
+        yield log
+
+
+@pytest.fixture(autouse=True)
+def no_retryable_statuses(wire: WireLog) -> Iterator[None]:
+    """After each test: the server never answered with a status the SDK would retry."""
+    start = len(wire)
+    yield
+    retryable = [e for e in wire.since(start) if e.status in RETRYABLE]
+    assert not retryable, f"retryable statuses returned: {retryable}"
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[RunningServer]:
+    args = ["--api-key", KEY, "--index", f"{DENSE}:{DIMENSION}:cosine"]
+    with reference_server(*args, "--index", f"{SPARSE}:0:dotproduct:sparse") as running:
+        yield running
+
+
+def make_client(server: RunningServer, api_key: str = KEY) -> Pinecone:
+    return Pinecone(
+        api_key=api_key, host=server.control_url, retry_config=RetryConfig(max_retries=0)
+    )
+
+
+@pytest.fixture(scope="session")
+def pc(server: RunningServer, wire: WireLog) -> Iterator[Pinecone]:
+    client = make_client(server)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def dense_index(pc: Pinecone, server: RunningServer) -> Iterator[Any]:
+    index = pc.Index(host=server.index_urls[DENSE])
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def sparse_index(pc: Pinecone, server: RunningServer) -> Iterator[Any]:
+    index = pc.Index(host=server.index_urls[SPARSE])
+    yield index
+    index.close()
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def namespace(request: pytest.FixtureRequest) -> str:
+    """A namespace no other test uses."""
+    name = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40]
+    return f"{name}-{next(_counter)}"
+
+
+@pytest.fixture
+def index_name(request: pytest.FixtureRequest) -> str:
+    """A fresh, valid index name for control-plane tests."""
+    return f"t{next(_counter)}-{SDK_MAJOR}"
