@@ -158,6 +158,12 @@ def zero_error(vector_id: str) -> Exception:
     )
 
 
+def _to_float32(array: np.ndarray) -> np.ndarray:
+    """float32 copy; values out of float32 range become inf and are rejected by the caller."""
+    with np.errstate(over="ignore"):
+        return array.astype(np.float32)
+
+
 def _numbers_only(values: list[Any]) -> bool:
     return set(map(type, values)) <= _NUMBER_TYPES
 
@@ -174,7 +180,7 @@ def parse_dense(values: Any, dimension: int, vector_id: str | None) -> np.ndarra
     if len(values) != dimension:
         raise dimension_error(len(values), dimension)
     array = np.array(values, dtype=np.float64)
-    vector = array.astype(np.float32)
+    vector = _to_float32(array)
     if not np.isfinite(vector).all():
         raise bad_request("Invalid request: vector values must be finite numbers")
     if not (np.abs(array) >= ZERO_THRESHOLD).any():
@@ -210,7 +216,7 @@ def parse_dense_batch(
             if not _numbers_only(values):
                 raise _values_type_error(vector_id)
         raise bad_request("Invalid request: vector values must be numbers")
-    matrix = array.astype(np.float32)
+    matrix = _to_float32(array)
     if not np.isfinite(matrix).all():
         raise bad_request("Invalid request: vector values must be finite numbers")
     zero_rows = ~(np.abs(array) >= ZERO_THRESHOLD).any(axis=1)
@@ -247,7 +253,7 @@ def parse_sparse(value: Any, version: str) -> tuple[np.ndarray, np.ndarray]:
     if not _numbers_only(values):
         raise bad_request("Invalid request: sparse vector values must be numbers")
     index_array = np.array(indices, dtype=np.uint32)
-    value_array = np.array(values, dtype=np.float64).astype(np.float32)
+    value_array = _to_float32(np.array(values, dtype=np.float64))
     if not np.isfinite(value_array).all():
         raise bad_request("Invalid request: sparse vector values must be finite numbers")
     if len(np.unique(index_array)) != len(index_array):
