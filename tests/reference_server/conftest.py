@@ -77,7 +77,7 @@ MakeClient = Callable[..., DataClient]
 
 @pytest.fixture
 def make_client() -> MakeClient:
-    """A factory: make_client(dimension=4, metric="cosine", vector_type="dense", delay=0, version=None)."""
+    """A factory of clients, each over a fresh index (dense cosine, dimension 4, by default)."""
 
     def make(
         dimension: int | None = 4,

@@ -30,10 +30,8 @@ def _values(meta: dict[str, Any] | None, field: str) -> list[Any] | None:
 
 
 def _same(a: Any, b: Any) -> bool:
-    return (
-        (type(a) is type(b)
-        and a == b)
-        or (type(a) in (int, float) and type(b) in (int, float) and float(a) == float(b))
+    return (type(a) is type(b) and a == b) or (
+        type(a) in (int, float) and type(b) in (int, float) and float(a) == float(b)
     )
 
 
@@ -68,10 +66,10 @@ def oracle(flt: dict[str, Any], meta: dict[str, Any] | None) -> bool:
                 if isinstance(meta[key], list):
                     numbers = []
                 compare = {
-                    "$gt": lambda v: v > operand,
-                    "$gte": lambda v: v >= operand,
-                    "$lt": lambda v: v < operand,
-                    "$lte": lambda v: v <= operand,
+                    "$gt": lambda v, o=operand: v > o,
+                    "$gte": lambda v, o=operand: v >= o,
+                    "$lt": lambda v, o=operand: v < o,
+                    "$lte": lambda v, o=operand: v <= o,
                 }[op]
                 ok = any(compare(v) for v in numbers)
             if not ok:
