@@ -1,0 +1,182 @@
+"""POST /vectors/delete (by ids, deleteAll, filter) and the legacy DELETE form."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.suite._helpers import (
+    assert_invalid,
+    fetch_absent,
+    fetch_now,
+    ns_count,
+    ok,
+    stats_when,
+    unique,
+    vectors_of,
+)
+
+GENRES = ["drama", "comedy", "drama", "action", "drama", "comedy"]
+META = [
+    {"genre": g, "year": 2000 + i, **({"flag": True} if i % 2 else {})}
+    for i, g in enumerate(GENRES)
+]
+
+
+def _seed(space, n: int = 6, prefix: str = "r") -> list[str]:
+    recs = space.vectors.records(n, prefix=prefix, metadata=lambda i: META[i % len(META)])
+    space.upsert_visible(recs)
+    return [r["id"] for r in recs]
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+@pytest.mark.behavior("DELETE-BY-IDS", "DELETE-RESPONSE-EMPTY")
+def test_delete_by_ids(request, kind):
+    """Deleting ids removes exactly those records and answers `{}`."""
+    space = request.getfixturevalue(f"{kind}_space")
+    ids = _seed(space)
+    assert ok(space.delete(ids=["r1", "r4"])) == {}
+    fetch_absent(space, ["r1", "r4"])
+    assert set(fetch_now(space, ids)) == set(ids) - {"r1", "r4"}
+
+
+@pytest.mark.behavior("DELETE-BY-IDS")
+def test_delete_by_ids_in_default_namespace(default_space, dense_space):
+    """Delete by ids without a namespace acts on the default namespace only."""
+    prefix = unique("del-")
+    dflt = default_space.vectors.records(2, prefix=prefix)
+    default_space.upsert_visible(dflt)
+    same = [{"id": dflt[0]["id"], "values": dense_space.vectors.dense(1)}]
+    dense_space.upsert_visible(same)
+    assert ok(default_space.delete(ids=[dflt[0]["id"]])) == {}
+    fetch_absent(default_space, [dflt[0]["id"]])
+    assert set(fetch_now(default_space, [r["id"] for r in dflt])) == {dflt[1]["id"]}
+    assert set(fetch_now(dense_space, [dflt[0]["id"]])) == {dflt[0]["id"]}
+
+
+@pytest.mark.behavior("DELETE-MISSING-IDS-NOOP")
+def test_delete_missing_ids_is_noop(dense_space):
+    """Deleting ids that do not exist answers 200 `{}` and deletes nothing."""
+    ids = _seed(dense_space, 3)
+    assert ok(dense_space.delete(ids=["ghost-1", "ghost-2"])) == {}
+    dense_space.barrier()
+    assert set(fetch_now(dense_space, ids)) == set(ids)
+
+
+@pytest.mark.behavior("DELETEALL-CLEARS-NAMESPACE-ONLY", "DELETE-RESPONSE-EMPTY")
+def test_delete_all_only_touches_its_namespace(dense_space):
+    """deleteAll empties its namespace and leaves another namespace intact."""
+    other = dense_space.new_namespace()
+    ids = _seed(dense_space, 4)
+    dense_space.upsert_visible(dense_space.vectors.records(3), namespace=other)
+    assert ok(dense_space.delete(deleteAll=True)) == {}
+    fetch_absent(dense_space, ids)
+    dense_space.barrier()
+    assert set(vectors_of(dense_space.fetch(["r0", "r1", "r2"], namespace=other))) == {
+        "r0",
+        "r1",
+        "r2",
+    }
+    stats_when(dense_space, lambda s: ns_count(s, other) == 3, "other namespace keeps 3")
+
+
+@pytest.mark.behavior("DELETEALL-REMOVES-NAMESPACE")
+def test_delete_all_namespace_leaves_stats_other_stays(dense_space):
+    """After deleteAll the namespace leaves the stats while another namespace stays listed."""
+    other = dense_space.new_namespace()
+    _seed(dense_space, 2)
+    dense_space.upsert_visible(dense_space.vectors.records(1), namespace=other)
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 2, "namespace with 2")
+    ok(dense_space.delete(deleteAll=True))
+    stats = stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) is None, "ns gone")
+    assert ns_count(stats, other) == 1
+
+
+@pytest.mark.parametrize("extra", ["ids", "filter"])
+@pytest.mark.behavior("DELETEALL-WITH-IDS-OR-FILTER-400")
+def test_delete_all_with_ids_or_filter(dense_space, extra):
+    """deleteAll together with ids or with a filter is a 400 and deletes nothing."""
+    ids = _seed(dense_space, 3)
+    body = {"ids": ["r0"]} if extra == "ids" else {"filter": {"genre": "drama"}}
+    assert_invalid(dense_space.delete(deleteAll=True, **body))
+    dense_space.barrier()
+    assert set(fetch_now(dense_space, ids)) == set(ids)
+
+
+@pytest.mark.behavior("DELETE-EMPTY-FILTER-400")
+def test_delete_empty_filter(dense_space):
+    """`filter: {}` is a 400 and deletes nothing."""
+    ids = _seed(dense_space, 3)
+    assert_invalid(dense_space.delete(filter={}))
+    dense_space.barrier()
+    assert set(fetch_now(dense_space, ids)) == set(ids)
+
+
+FILTERS = {
+    "eq": ({"genre": {"$eq": "drama"}}, {"r0", "r2", "r4"}),
+    "implicit-eq": ({"genre": "comedy"}, {"r1", "r5"}),
+    "in": ({"genre": {"$in": ["comedy", "action"]}}, {"r1", "r3", "r5"}),
+    "range": ({"year": {"$gte": 2004}}, {"r4", "r5"}),
+    "exists": ({"flag": {"$exists": True}}, {"r1", "r3", "r5"}),
+    "and": ({"$and": [{"genre": "drama"}, {"year": {"$lt": 2003}}]}, {"r0", "r2"}),
+}
+
+
+@pytest.mark.parametrize("flt,gone", FILTERS.values(), ids=FILTERS.keys())
+@pytest.mark.behavior("DELETE-BY-FILTER")
+def test_delete_by_filter(dense_space, flt, gone):
+    """A delete by filter removes exactly the matching records."""
+    ids = _seed(dense_space)
+    assert ok(dense_space.delete(filter=flt)) == {}
+    fetch_absent(dense_space, sorted(gone))
+    dense_space.barrier()
+    assert set(fetch_now(dense_space, ids)) == set(ids) - gone
+
+
+@pytest.mark.behavior("DELETE-FILTER-IGNORES-IDS")
+def test_delete_filter_with_ids_ignores_ids(dense_space):
+    """With both filter and ids, the filter decides and the ids are ignored."""
+    ids = _seed(dense_space)
+    ok(dense_space.delete(ids=["r1", "r3"], filter={"genre": "drama"}))
+    fetch_absent(dense_space, ["r0", "r2", "r4"])
+    dense_space.barrier()
+    assert set(fetch_now(dense_space, ids)) == {"r1", "r3", "r5"}
+
+
+@pytest.mark.parametrize("n,accepted", [(1000, True), (1001, False)])
+@pytest.mark.behavior("DELETE-MAX-IDS")
+def test_delete_id_count_limit(dense_space, n, accepted):
+    """Delete accepts 1000 ids and rejects 1001."""
+    ids = _seed(dense_space, 3)
+    resp = dense_space.delete(ids=[f"r{i}" for i in range(n)])
+    if accepted:
+        assert ok(resp) == {}
+        fetch_absent(dense_space, ids)
+    else:
+        assert_invalid(resp)
+        dense_space.barrier()
+        assert set(fetch_now(dense_space, ids)) == set(ids)
+
+
+@pytest.mark.parametrize("form", ["ids", "deleteAll"])
+@pytest.mark.behavior("DELETE-LEGACY-METHOD")
+def test_delete_legacy_http_delete(dense_space, form):
+    """DELETE /vectors/delete?ids=..&namespace=.. behaves like the POST form."""
+    ids = _seed(dense_space, 3)
+    params = [("ids", "r0"), ("ids", "r2")] if form == "ids" else [("deleteAll", "true")]
+    params.append(("namespace", dense_space.ns))
+    resp = dense_space.client.request("DELETE", "/vectors/delete", params=params)
+    assert resp.status == 200, resp
+    gone = ["r0", "r2"] if form == "ids" else ids
+    fetch_absent(dense_space, gone)
+    dense_space.barrier()
+    assert set(fetch_now(dense_space, ids)) == set(ids) - set(gone)
+
+
+@pytest.mark.behavior("DELETE-QUERY-PARAMS")
+def test_delete_all_as_query_parameters(dense_space):
+    """POST /vectors/delete?deleteAll=true&namespace=.. empties the namespace."""
+    ids = _seed(dense_space, 3)
+    params = {"deleteAll": "true", "namespace": dense_space.ns}
+    resp = dense_space.client.request("POST", "/vectors/delete", params=params)
+    assert resp.status == 200, resp
+    fetch_absent(dense_space, ids)

@@ -1,0 +1,251 @@
+"""GET /vectors/fetch and POST /vectors/fetch_by_metadata."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.suite._helpers import (
+    approx,
+    assert_invalid,
+    fetch_present,
+    ok,
+    unique,
+    upsert_ok,
+    vectors_of,
+)
+
+GENRES = ["drama", "comedy", "drama", "action", "drama", "comedy", "drama"]
+
+
+def _genre(i: int) -> dict:
+    return {"genre": GENRES[i % len(GENRES)], "i": i}
+
+
+# ---- fetch by id -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse", "hybrid"])
+@pytest.mark.behavior("FETCH-RESPONSE-SHAPE", "FETCH-BY-ID")
+def test_fetch_shape_per_index_kind(request, kind):
+    """Each fetched record is `{id, values|sparseValues, metadata}` keyed by its id."""
+    space = request.getfixturevalue(f"{kind}_space")
+    v = space.vectors
+    rec = v.record(1, metadata=lambda i: {"k": "v"})
+    if kind == "hybrid":
+        rec["sparseValues"] = v.sparse(1)
+    upsert_ok(space, [rec])
+    fetch_present(space, ["r1"])
+    body = ok(space.fetch(["r1"]))
+    assert body["namespace"] == space.ns
+    got = body["vectors"]["r1"]
+    assert got["id"] == "r1"
+    assert got["metadata"] == {"k": "v"}
+    if kind != "sparse":
+        assert got["values"] == approx(rec["values"])
+    if kind != "dense":
+        assert got["sparseValues"]["indices"] == rec["sparseValues"]["indices"]
+        assert got["sparseValues"]["values"] == approx(rec["sparseValues"]["values"])
+
+
+@pytest.mark.behavior("FETCH-UNKNOWN-IDS-OMITTED")
+def test_fetch_omits_unknown_ids(dense_space):
+    """Unknown ids are simply absent from `vectors`."""
+    upsert_ok(dense_space, dense_space.vectors.records(2))
+    fetch_present(dense_space, ["r0", "r1"])
+    got = vectors_of(dense_space.fetch(["r0", "nope", "r1", "missing too"]))
+    assert set(got) == {"r0", "r1"}
+
+
+@pytest.mark.behavior("FETCH-UNKNOWN-NAMESPACE")
+def test_fetch_unknown_namespace(dense_space):
+    """A namespace that was never written answers 200, `vectors: {}`, the namespace echoed."""
+    body = ok(dense_space.fetch(["r0", "r1"]))
+    assert body["vectors"] == {}
+    assert body["namespace"] == dense_space.ns
+
+
+@pytest.mark.behavior("FETCH-NO-IDS-400")
+def test_fetch_without_ids(dense_space):
+    """Fetch with no `ids` parameter is a 400."""
+    resp = dense_space.client.request("GET", "/vectors/fetch", params={"namespace": dense_space.ns})
+    assert_invalid(resp)
+
+
+@pytest.mark.parametrize("n,accepted", [(1000, True), (1001, False)])
+@pytest.mark.behavior("FETCH-MAX-IDS")
+def test_fetch_id_count_limit(dense_space, n, accepted):
+    """Fetch accepts 1000 ids and rejects 1001."""
+    upsert_ok(dense_space, dense_space.vectors.records(2))
+    fetch_present(dense_space, ["r0", "r1"])
+    ids = [f"r{i}" for i in range(n)]
+    resp = dense_space.fetch(ids)
+    if accepted:
+        assert set(vectors_of(resp)) == {"r0", "r1"}
+    else:
+        assert_invalid(resp)
+
+
+@pytest.mark.behavior("FETCH-DEFAULT-NAMESPACE")
+def test_fetch_without_namespace_reads_default(default_space, dense_space):
+    """Fetch with no namespace reads the default namespace and echoes `""`."""
+    rid = unique("fd-") + "x"
+    upsert_ok(default_space, [{"id": rid, "values": default_space.vectors.dense(7)}])
+    fetch_present(default_space, [rid])
+    body = ok(dense_space.client.fetch([rid]))  # the raw client sends no namespace
+    assert body["namespace"] == ""
+    assert body["vectors"][rid]["values"] == approx(default_space.vectors.dense(7))
+    assert ok(dense_space.fetch([rid]))["vectors"] == {}
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+@pytest.mark.behavior("FETCH-NO-METADATA-KEY")
+def test_fetch_record_without_metadata(request, kind):
+    """A record upserted without metadata has no `metadata` key."""
+    space = request.getfixturevalue(f"{kind}_space")
+    upsert_ok(space, space.vectors.records(1))
+    got = fetch_present(space, ["r0"])["r0"]
+    assert "metadata" not in got, got
+
+
+@pytest.mark.parametrize("encoded", ["a+b+c", "a%20b%20c", "a+b%20c"])
+@pytest.mark.behavior("FETCH-ID-ENCODING")
+def test_fetch_query_string_space_encodings(dense_space, encoded):
+    """`+` and `%20` in the query string both decode to a space."""
+    upsert_ok(dense_space, [{"id": "a b c", "values": dense_space.vectors.dense(1)}])
+    fetch_present(dense_space, ["a b c"])
+    resp = dense_space.client.request(
+        "GET", f"/vectors/fetch?ids={encoded}&namespace={dense_space.ns}"
+    )
+    assert set(vectors_of(resp)) == {"a b c"}
+
+
+@pytest.mark.parametrize("written", [False, True], ids=["empty", "with-records"])
+@pytest.mark.behavior("FETCH-USAGE")
+def test_fetch_reports_read_units(dense_space, written):
+    """Fetch responses carry `usage.readUnits`."""
+    if written:
+        upsert_ok(dense_space, dense_space.vectors.records(1))
+        fetch_present(dense_space, ["r0"])
+    body = ok(dense_space.fetch(["r0"]))
+    units = body.get("usage", {}).get("readUnits")
+    assert isinstance(units, int) and not isinstance(units, bool) and units >= 0, body
+
+
+@pytest.mark.behavior("FETCH-NAMESPACE-ISOLATION")
+def test_fetch_namespace_isolation(dense_space):
+    """The same id in two namespaces holds two records; each fetch sees only its own."""
+    v = dense_space.vectors
+    other = dense_space.new_namespace()
+    upsert_ok(dense_space, [{"id": "same", "values": v.dense(1), "metadata": {"ns": "a"}}])
+    upsert_ok(
+        dense_space,
+        [{"id": "same", "values": v.dense(2), "metadata": {"ns": "b"}}, v.record(5)],
+        namespace=other,
+    )
+    here = fetch_present(dense_space, ["same"])
+    assert here["same"]["metadata"] == {"ns": "a"}
+    assert here["same"]["values"] == approx(v.dense(1))
+    there = vectors_of(
+        dense_space.eventually(
+            lambda: dense_space.fetch(["same", "r5"], namespace=other),
+            lambda r: set(vectors_of(r)) == {"same", "r5"},
+            "records of the other namespace",
+        )
+    )
+    assert there["same"]["metadata"] == {"ns": "b"}
+    assert "r5" not in vectors_of(dense_space.fetch(["r5"]))
+
+
+# ---- fetch by metadata (2025-10+) --------------------------------------------------------------
+
+
+def _fbm_seed(space, n: int = 7) -> list[dict]:
+    recs = space.vectors.records(n, metadata=_genre)
+    space.upsert_visible(recs)
+    return recs
+
+
+def _fbm(space, what: str, want: set[str], **body) -> dict:
+    resp = space.eventually(
+        lambda: space.fetch_by_metadata(**body),
+        lambda r: r.status == 200 and set(vectors_of(r)) == want,
+        what,
+    )
+    return ok(resp)
+
+
+@pytest.mark.behavior("FBM-RETURNS-MATCHES")
+def test_fetch_by_metadata_returns_matches(dense_space):
+    """fetch_by_metadata returns exactly the matching records with values and metadata."""
+    recs = _fbm_seed(dense_space)
+    want = {r["id"] for r in recs if r["metadata"]["genre"] == "drama"}
+    body = _fbm(dense_space, "drama records", want, filter={"genre": {"$eq": "drama"}})
+    assert body["namespace"] == dense_space.ns
+    assert isinstance(body.get("usage", {}).get("readUnits"), int)
+    by_id = {r["id"]: r for r in recs}
+    for rid, got in body["vectors"].items():
+        assert got["id"] == rid
+        assert got["values"] == approx(by_id[rid]["values"])
+        assert got["metadata"] == by_id[rid]["metadata"]
+
+
+@pytest.mark.behavior("FBM-DEFAULT-LIMIT")
+def test_fetch_by_metadata_default_limit(dense_space):
+    """Without `limit` at most 100 records are returned."""
+    recs = dense_space.vectors.records(130, metadata=lambda i: {"g": "x"})
+    dense_space.upsert_visible(recs)
+    _fbm(dense_space, "all 130", {r["id"] for r in recs}, filter={"g": "x"}, limit=130)
+    got = vectors_of(dense_space.fetch_by_metadata(filter={"g": "x"}))
+    assert len(got) == 100
+
+
+@pytest.mark.parametrize("limit,accepted", [(0, False), (1, True), (10000, True), (10001, False)])
+@pytest.mark.behavior("FBM-LIMIT-RANGE-400")
+def test_fetch_by_metadata_limit_range(dense_space, limit, accepted):
+    """`limit` must lie in 1…10000."""
+    resp = dense_space.fetch_by_metadata(filter={"genre": "drama"}, limit=limit)
+    if accepted:
+        assert vectors_of(resp) == {}
+    else:
+        assert_invalid(resp)
+
+
+@pytest.mark.parametrize("body", [{"filter": {}}, {}], ids=["empty", "missing"])
+@pytest.mark.behavior("FBM-EMPTY-FILTER-400")
+def test_fetch_by_metadata_requires_filter(dense_space, body):
+    """A missing or empty filter is a 400."""
+    _fbm_seed(dense_space, 2)
+    assert_invalid(dense_space.fetch_by_metadata(**body))
+
+
+@pytest.mark.behavior("FBM-PAGINATION")
+def test_fetch_by_metadata_pagination(dense_space):
+    """`pagination.next` continues the result set without repeats until it is exhausted."""
+    recs = dense_space.vectors.records(7, metadata=lambda i: {"g": "p"})
+    dense_space.upsert_visible(recs)
+    _fbm(dense_space, "all 7", {r["id"] for r in recs}, filter={"g": "p"}, limit=10)
+    seen: list[str] = []
+    token = None
+    for _ in range(10):
+        extra = {"paginationToken": token} if token else {}
+        page = ok(dense_space.fetch_by_metadata(filter={"g": "p"}, limit=3, **extra))
+        ids = list(page["vectors"])
+        assert len(ids) <= 3
+        seen += ids
+        token = (page.get("pagination") or {}).get("next")
+        if len(seen) < 7:
+            assert isinstance(token, str) and token, page
+        if not token:
+            break
+    assert sorted(seen) == sorted(r["id"] for r in recs)
+
+
+@pytest.mark.parametrize("where", ["unknown-namespace", "no-match"])
+@pytest.mark.behavior("FBM-NO-MATCH")
+def test_fetch_by_metadata_no_match(dense_space, where):
+    """No matching record (or no namespace) answers 200 with empty `vectors`."""
+    if where == "no-match":
+        _fbm_seed(dense_space, 3)
+    body = ok(dense_space.fetch_by_metadata(filter={"genre": "western"}))
+    assert body["vectors"] == {}
+    assert body["namespace"] == dense_space.ns

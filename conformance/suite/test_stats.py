@@ -1,0 +1,123 @@
+"""POST /describe_index_stats (and the legacy GET): shape, counts, filters."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.suite._helpers import (
+    assert_invalid,
+    ns_count,
+    ok,
+    stats_when,
+    unique,
+    upsert_ok,
+)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+@pytest.mark.parametrize("kind", ["dense", "hybrid"])
+@pytest.mark.behavior("STATS-SHAPE")
+def test_stats_shape(request, kind):
+    """Stats carry `namespaces`, `dimension`, `indexFullness` and `totalVectorCount`."""
+    space = request.getfixturevalue(f"{kind}_space")
+    upsert_ok(space, space.vectors.records(2))
+    stats = stats_when(space, lambda s: ns_count(s, space.ns) == 2, "vectorCount 2")
+    assert stats["dimension"] == space.index.dimension
+    assert _is_number(stats["indexFullness"]), stats
+    assert isinstance(stats["totalVectorCount"], int) and stats["totalVectorCount"] >= 2
+    assert isinstance(stats["namespaces"][space.ns]["vectorCount"], int)
+
+
+@pytest.mark.behavior("STATS-METRIC-VECTORTYPE")
+def test_stats_metric_and_vector_type(metric_space):
+    """From 2025-01 stats report the index metric and `vectorType: dense`."""
+    stats = ok(metric_space.stats())
+    assert stats.get("metric") == metric_space.index.metric, stats
+    assert stats.get("vectorType") == "dense", stats
+
+
+@pytest.mark.behavior("STATS-METRIC-VECTORTYPE", "STATS-SPARSE-NO-DIMENSION")
+def test_stats_sparse_index(sparse_space):
+    """A sparse index reports `vectorType: sparse`, metric dotproduct and no dimension."""
+    upsert_ok(sparse_space, sparse_space.vectors.records(2))
+    stats = stats_when(sparse_space, lambda s: ns_count(s, sparse_space.ns) == 2, "count 2")
+    assert "dimension" not in stats, stats
+    assert stats.get("vectorType") == "sparse"
+    assert stats.get("metric") == "dotproduct"
+
+
+@pytest.mark.behavior("STATS-TOTAL-SUM")
+def test_stats_total_is_sum_of_namespaces(dense_space):
+    """`totalVectorCount` equals the sum of the namespaces' `vectorCount`."""
+    other = dense_space.new_namespace()
+    upsert_ok(dense_space, dense_space.vectors.records(3))
+    upsert_ok(dense_space, dense_space.vectors.records(5), namespace=other)
+    stats = stats_when(
+        dense_space,
+        lambda s: ns_count(s, dense_space.ns) == 3 and ns_count(s, other) == 5,
+        "counts 3 and 5",
+    )
+    total = sum(v["vectorCount"] for v in stats["namespaces"].values())
+    assert stats["totalVectorCount"] == total, stats
+
+
+@pytest.mark.behavior("STATS-NAMESPACE-COUNTS")
+def test_stats_counts_follow_writes_and_deletes(dense_space):
+    """A namespace's `vectorCount` follows upserts, overwrites and deletes."""
+    upsert_ok(dense_space, dense_space.vectors.records(4))
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 4, "vectorCount 4")
+    upsert_ok(dense_space, dense_space.vectors.records(6))  # r0..r3 overwritten, r4, r5 new
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 6, "vectorCount 6")
+    ok(dense_space.delete(ids=["r0", "r5"]))
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 4, "vectorCount 4 again")
+
+
+@pytest.mark.parametrize(
+    "flt", [{"genre": "drama"}, {"year": {"$gt": 2000}}], ids=["implicit-eq", "range"]
+)
+@pytest.mark.behavior("STATS-FILTER-400")
+def test_stats_with_filter_rejected(dense_space, flt):
+    """A non-empty stats filter is a 400 on serverless indexes."""
+    assert_invalid(dense_space.stats({"filter": flt}))
+
+
+@pytest.mark.parametrize("body", [{}, {"filter": {}}], ids=["empty-body", "empty-filter"])
+@pytest.mark.behavior("STATS-EMPTY-FILTER-OK")
+def test_stats_empty_filter_accepted(dense_space, body):
+    """`{}` and `{"filter": {}}` are accepted and report the namespaces."""
+    upsert_ok(dense_space, dense_space.vectors.records(2))
+    stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 2, "vectorCount 2")
+    stats = ok(dense_space.stats(body))
+    assert ns_count(stats, dense_space.ns) == 2
+
+
+@pytest.mark.behavior("STATS-DEFAULT-NAMESPACE-KEY")
+def test_stats_default_namespace_key(default_space):
+    """Records of the default namespace are counted under `""`."""
+    upsert_ok(default_space, default_space.vectors.records(2, prefix=unique("st-")))
+    stats = stats_when(
+        default_space, lambda s: (ns_count(s, "") or 0) >= 2, 'default namespace under ""'
+    )
+    assert "__default__" not in stats["namespaces"], stats
+
+
+@pytest.mark.behavior("STATS-FULLNESS-ZERO")
+def test_stats_index_fullness_zero(dense_space):
+    """`indexFullness` is 0 on a serverless index, with records in it."""
+    upsert_ok(dense_space, dense_space.vectors.records(10))
+    stats = stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 10, "count 10")
+    assert stats["indexFullness"] == 0, stats
+
+
+@pytest.mark.behavior("STATS-LEGACY-GET")
+def test_stats_legacy_get_matches_post(dense_space):
+    """GET /describe_index_stats answers the same fields as POST."""
+    upsert_ok(dense_space, dense_space.vectors.records(3))
+    post = stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 3, "count 3")
+    get = ok(dense_space.client.describe_index_stats(method="GET"))
+    assert ns_count(get, dense_space.ns) == 3
+    for key in ("dimension", "indexFullness", "metric", "vectorType"):
+        assert get.get(key) == post.get(key), key
