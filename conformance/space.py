@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance import waiting
-from conformance.client import ControlPlaneClient, DataPlaneClient, WireResponse
+from conformance.client import ControlPlaneClient, DataPlaneClient, WireResponse, make_http
 from conformance.config import TargetConfig
 from conformance.launcher import IndexSpec, RunningServer, start_server
 from conformance.redact import redact
@@ -295,7 +295,7 @@ class SuiteSession:
         self.cfg = cfg
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.worker = worker
-        self.http = httpx.Client(timeout=cfg.request_timeout)
+        self.http = make_http(cfg.request_timeout)
         self.server: RunningServer | None = None
         self.indexes: list[IndexInfo] = []
         self.primary: IndexInfo | None = None
