@@ -35,6 +35,17 @@ class DataClient:
 
         return asyncio.run(send())
 
+    @staticmethod
+    def assert_error(response: httpx.Response, status: int, message: str | None = None) -> None:
+        """The rpcStatus error shape with the right status (and message, when given)."""
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert set(body) == {"code", "message", "details"}
+        assert body["details"] == []
+        assert body["code"] == {400: 3, 404: 5, 409: 6, 413: 8}[status]
+        if message is not None:
+            assert body["message"] == message
+
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
 
@@ -59,17 +70,6 @@ class DataClient:
         response = self.get("/vectors/fetch", params={"ids": ids, "namespace": namespace})
         assert response.status_code == 200, response.text
         return response.json()["vectors"]
-
-
-def assert_error(response: httpx.Response, status: int, message: str | None = None) -> None:
-    """The rpcStatus error shape with the right status (and message, when given)."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"code", "message", "details"}
-    assert body["details"] == []
-    assert body["code"] == {400: 3, 404: 5, 409: 6, 413: 8}[status]
-    if message is not None:
-        assert body["message"] == message
 
 
 MakeClient = Callable[..., DataClient]
