@@ -108,7 +108,8 @@ def test_update_by_id(dense: DataClient) -> None:
         ),
         (
             {"id": "a", "values": [0, 0, 0, 0]},
-            "Dense vectors must contain at least one non-zero value. Vector ID 'a' contains only zeros",
+            "Dense vectors must contain at least one non-zero value. "
+            "Vector ID 'a' contains only zeros",
         ),
         ({"setMetadata": {"a": 1}}, None),
         ({"id": 5}, None),
