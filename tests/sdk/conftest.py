@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pinecone
 import pytest
-from pinecone import Pinecone, RetryConfig
+from pinecone import Pinecone
+from sdk_support import (
+    DENSE,
+    DIMENSION,
+    KEY,
+    RETRYABLE,
+    SDK_MAJOR,
+    SPARSE,
+    Exchange,
+    WireLog,
+    make_client,
+)
 from server_process import RunningServer, reference_server
 
-KEY = "sdk-test-key"
-SDK_MAJOR = int(pinecone.__version__.split(".")[0])
-RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
-DENSE = "dense"
-SPARSE = "sparse"
-DIMENSION = 8
 HERE = Path(__file__).parent
 
 
@@ -36,33 +38,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.filterwarnings("error"))
-
-
-@dataclass(frozen=True)
-class Exchange:
-    method: str
-    url: str
-    status: int
-
-
-class WireLog:
-    """Every request the SDK put on the wire, with the status it got (thread-safe)."""
-
-    def __init__(self) -> None:
-        self.exchanges: list[Exchange] = []
-        self._lock = threading.Lock()
-
-    def add(self, exchange: Exchange) -> None:
-        with self._lock:
-            self.exchanges.append(exchange)
-
-    def since(self, start: int) -> list[Exchange]:
-        with self._lock:
-            return self.exchanges[start:]
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self.exchanges)
 
 
 @pytest.fixture(scope="session")
@@ -95,12 +70,6 @@ def server() -> Iterator[RunningServer]:
     args = ["--api-key", KEY, "--index", f"{DENSE}:{DIMENSION}:cosine"]
     with reference_server(*args, "--index", f"{SPARSE}:0:dotproduct:sparse") as running:
         yield running
-
-
-def make_client(server: RunningServer, api_key: str = KEY) -> Pinecone:
-    return Pinecone(
-        api_key=api_key, host=server.control_url, retry_config=RetryConfig(max_retries=0)
-    )
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ index shape, 10.x the 2026-07 one; the server's description carries both)."""
 from __future__ import annotations
 
 import pytest
-from conftest import KEY, SDK_MAJOR, WireLog, make_client
 from pinecone import Pinecone, ServerlessSpec
 from pinecone.errors import (
     ConflictError,
@@ -13,6 +12,7 @@ from pinecone.errors import (
     PineconeConnectionError,
     UnauthorizedError,
 )
+from sdk_support import KEY, SDK_MAJOR, WireLog, make_client
 from server_process import RunningServer
 
 SPEC = ServerlessSpec(cloud="aws", region="us-east-1")

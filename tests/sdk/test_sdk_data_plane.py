@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import DIMENSION, WireLog, make_client
 from pinecone import Vector
 from pinecone.errors import ApiError, UnauthorizedError
+from sdk_support import DIMENSION, WireLog, make_client
 from server_process import RunningServer
 
 
