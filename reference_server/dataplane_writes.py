@@ -32,6 +32,21 @@ from reference_server.versions import at_least
 NO_DENSE = "Index configuration does not support dense values"
 
 
+def _has_boolean_literal(raw: bytes) -> bool:
+    """Whether the body may hold a JSON `true`/`false` (numpy would read it as 1.0 / 0.0).
+
+    A vectorised scan for the first letters, then a check at each hit; many hits mean "maybe".
+    """
+    buffer = np.frombuffer(raw, dtype=np.uint8)
+    for letter, word in ((ord("t"), b"true"), (ord("f"), b"false")):
+        hits = np.flatnonzero(buffer == letter)
+        if len(hits) > 10_000:
+            return True
+        if any(raw.startswith(word, i) for i in hits.tolist()):
+            return True
+    return False
+
+
 def upsert(ctx: Context) -> Response:
     body = parse_object(ctx.raw)
     vectors = field(body, "vectors")
@@ -72,7 +87,7 @@ def upsert(ctx: Context) -> Response:
         metas.append(parse_metadata(vector.get("metadata")))
     matrix = None
     if not sparse_index:
-        maybe_booleans = b"true" in ctx.raw or b"false" in ctx.raw
+        maybe_booleans = _has_boolean_literal(ctx.raw)
         matrix = parse_dense_batch(dense_rows, store.dimension, ids, maybe_booleans)
     with store.lock:
         store.sync()
