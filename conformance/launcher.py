@@ -63,11 +63,13 @@ class IndexSpec:
 class RunningServer:
     """A started server: where it listens, and how to stop it."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen = field(repr=False)
     control_url: str
     index_urls: dict[str, str]
-    specs: dict[str, IndexSpec] = field(default_factory=dict)
-    _output: collections.deque = field(default_factory=lambda: collections.deque(maxlen=200))
+    specs: dict[str, IndexSpec] = field(default_factory=dict, repr=False)
+    _output: collections.deque = field(
+        default_factory=lambda: collections.deque(maxlen=200), repr=False
+    )
 
     @property
     def pid(self) -> int:

@@ -13,7 +13,15 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+API_KEY = "test-key-0123456789"
+
+
+def standin_command(*extra: str) -> list[str]:
+    """The command line of this stand-in (the launcher appends the standard flags)."""
+    return [sys.executable, str(Path(__file__).resolve()), *extra]
 
 
 class Index:
