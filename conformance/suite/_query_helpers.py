@@ -212,3 +212,21 @@ def derived_namespaces(space: Any) -> Iterator[Derived]:
 def token() -> str:
     """A short random suffix."""
     return secrets.token_hex(3)
+
+
+# ---- control plane ------------------------------------------------------------------------------
+
+
+def index_name(prefix: str, tag: str = "") -> str:
+    """A fresh valid index name under the run's namespace prefix (1…45 lowercase alnum or `-`)."""
+    base = "".join(c if c.isalnum() else "-" for c in prefix.lower()).strip("-") or "conf"
+    suffix = f"-{tag}-{secrets.token_hex(4)}" if tag else f"-{secrets.token_hex(4)}"
+    return (base[: 45 - len(suffix)].rstrip("-") + suffix)[:45]
+
+
+def drop_index(control_plane: Any, name: str) -> None:
+    """Delete index `name` if it exists, lifting deletion protection first (cleanup helper)."""
+    if control_plane.describe_index(name).status == 404:
+        return
+    control_plane.configure_index(name, deletion_protection="disabled")
+    control_plane.delete_index(name)
