@@ -327,3 +327,22 @@ def test_pre_created_indexes_and_key_on_both_planes() -> None:
             assert httpx.get(f"{model.host}/ping", timeout=TIMEOUT).status_code == 401
             ok = httpx.get(f"{model.host}/ping", headers={"api-key": KEY}, timeout=TIMEOUT)
             assert ok.json()["index"] == model.name
+
+
+def test_accepted_connections_have_tcp_nodelay() -> None:
+    """Without TCP_NODELAY every keep-alive response waits for a delayed ACK (~40 ms)."""
+    with in_process(indexes=[IndexModel("a", 2, "cosine")]) as server:
+        assert server.control is not None
+        model = server.get_index("a")
+        assert model is not None
+        for listener, url in (
+            (server.control, f"http://127.0.0.1:{server.control.port}"),
+            (server._listeners["a"], model.host),
+        ):
+            with httpx.Client(timeout=TIMEOUT) as client:
+                client.get(f"{url}/indexes")
+                connections = list(listener.server.server_state.connections)
+                assert connections
+                for connection in connections:
+                    sock = connection.transport.get_extra_info("socket")
+                    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
