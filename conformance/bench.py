@@ -1,0 +1,313 @@
+"""`pinecone-conformance bench`: latency and throughput figures for a Pinecone-compatible index.
+
+Against `--target URL` (an index's data-plane URL) or, by default, a reference server it starts
+itself as a subprocess. It loads `--records` vectors of `--dimension` in batches of 100 (the
+upsert figure), then measures fetch of one id, query topK 10 with and without a metadata filter
+matching about 10%, and, for scale, a bare numpy matrix–vector product over the same float32 data.
+For a server it started it also reports the peak RSS (VmHWM) against the raw data size. It prints
+figures only; nothing here asserts a wall-clock time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import numpy as np
+
+BATCH = 100
+TOP_K = 10
+CATEGORIES = 10  # metadata `category` = i % 10, so one value matches ~10% of the records
+API_VERSION = "2025-10"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+VISIBLE_TIMEOUT = 120.0
+
+
+@dataclass
+class Target:
+    url: str
+    api_key: str
+    pid: int | None  # set when the bench started the server itself
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pinecone-conformance bench",
+        description="Latency and throughput of fetch, upsert and query on one index.",
+    )
+    parser.add_argument(
+        "--target",
+        help="data-plane URL of an existing dense cosine index of --dimension "
+        "(default: start a reference server)",
+    )
+    parser.add_argument("--api-key", default="bench", help="Api-Key header for --target")
+    parser.add_argument("--records", type=_positive, default=100_000, help="records to load")
+    parser.add_argument("--dimension", type=_positive, default=768, help="vector dimension")
+    parser.add_argument("--queries", type=_positive, default=200, help="queries per variant")
+    parser.add_argument("--fetches", type=_positive, default=1000, help="fetch requests")
+    parser.add_argument("--seed", type=int, default=7, help="random seed for data and queries")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures; 0 on success, 1 when the target fails."""
+    args = build_parser().parse_args(argv)
+    try:
+        with _target(args) as target:
+            _run(args, target)
+    except (BenchError, httpx.HTTPError) as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+class BenchError(Exception):
+    """The target misbehaved or could not be started."""
+
+
+@contextmanager
+def _target(args: argparse.Namespace) -> Iterator[Target]:
+    if args.target:
+        yield Target(args.target.rstrip("/"), args.api_key, None)
+        return
+    with _reference_server(args.dimension) as (url, pid):
+        yield Target(url, "bench", pid)
+
+
+@contextmanager
+def _reference_server(dimension: int) -> Iterator[tuple[str, int]]:
+    """Start `python -m reference_server` on free loopback ports; always stop it."""
+    command = [
+        sys.executable,
+        "-m",
+        "reference_server",
+        "--port",
+        "0",
+        "--api-key",
+        "bench",
+        "--index",
+        f"bench:{dimension}:cosine",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    pump = threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True)
+    pump.start()
+    try:
+        yield _wait_for_index(process, lines), process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_TIMEOUT)
+        pump.join(STOP_TIMEOUT)
+        if not pump.is_alive():
+            process.stdout.close()
+
+
+def _pump(stream: Iterator[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line.strip())
+
+
+def _wait_for_index(process: subprocess.Popen[str], lines: queue.Queue[str]) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"reference server exited with status {process.returncode}")
+        try:
+            parts = lines.get(timeout=0.5).split()
+        except queue.Empty:
+            continue
+        if parts[:3] == ["listening", "index", "bench"] and len(parts) == 4:
+            return parts[3]
+    raise BenchError("reference server did not start in time")
+
+
+def _run(args: argparse.Namespace, target: Target) -> None:
+    rng = np.random.default_rng(args.seed)
+    # Six decimals keep each batch well under the 2 MiB request limit at dimension 768.
+    data = np.round(rng.standard_normal((args.records, args.dimension)), 6).astype(np.float32)
+    namespace = f"bench-{uuid.uuid4().hex[:12]}"
+    headers = {"Api-Key": target.api_key, "X-Pinecone-Api-Version": API_VERSION}
+    origin = "a reference server started by bench" if target.pid else "--target"
+    print(f"target: {target.url} ({origin})")
+    print(
+        f"data: {args.records} records x dimension {args.dimension}, cosine, namespace {namespace}"
+    )
+    with httpx.Client(base_url=target.url, headers=headers, timeout=120.0) as client:
+        try:
+            _measure(args, client, data, namespace, rng, target)
+        finally:
+            with contextlib.suppress(httpx.HTTPError):  # cleanup must not hide the real error
+                client.post("/vectors/delete", json={"deleteAll": True, "namespace": namespace})
+
+
+def _measure(
+    args: argparse.Namespace,
+    client: httpx.Client,
+    data: np.ndarray,
+    namespace: str,
+    rng: np.random.Generator,
+    target: Target,
+) -> None:
+    seconds = _load(client, data, namespace)
+    print(
+        f"upsert (batches of {BATCH}): {args.records / seconds:,.0f} vectors/s "
+        f"({args.records} vectors in {seconds:.2f} s of request time)"
+    )
+    _wait_visible(client, namespace, args.records)
+
+    ids = rng.integers(0, args.records, size=args.fetches)
+    fetch = _latencies(
+        [lambda i=int(i): _fetch(client, namespace, f"id-{i}") for i in ids]  # type: ignore[misc]
+    )
+    print(f"fetch 1 id: p50 {_ms(fetch, 50)}, p99 {_ms(fetch, 99)} ({args.fetches} requests)")
+
+    queries = rng.standard_normal((args.queries, args.dimension)).astype(np.float32)
+    plain = _query_latencies(client, namespace, queries, None)
+    print(
+        f"query topK {TOP_K}: p50 {_ms(plain, 50)}, p99 {_ms(plain, 99)} ({args.queries} queries)"
+    )
+    filtered = _query_latencies(client, namespace, queries, {"category": {"$eq": 3}})
+    print(
+        f"query topK {TOP_K} with filter (~10% match): p50 {_ms(filtered, 50)}, "
+        f"p99 {_ms(filtered, 99)} ({args.queries} queries)"
+    )
+
+    baseline = _latencies([lambda q=q: data @ q for q in queries])  # type: ignore[misc]
+    print(
+        f"numpy matrix-vector product ({args.records} x {args.dimension} float32): p50 "
+        f"{_ms(baseline, 50)}"
+    )
+    base = float(np.percentile(baseline, 50))
+    print(
+        f"ratio query p50 / numpy p50: {np.percentile(plain, 50) / base:.1f}x; "
+        f"with filter: {np.percentile(filtered, 50) / base:.1f}x"
+    )
+
+    raw = data.nbytes
+    if target.pid is not None:
+        peak = _peak_rss(target.pid)
+        print(
+            f"server peak RSS (VmHWM): {peak / 2**20:,.1f} MiB; raw float32 data "
+            f"{raw / 2**20:,.1f} MiB; ratio {peak / raw:.2f}x"
+        )
+    else:
+        print(f"server peak RSS: n/a for --target; raw float32 data {raw / 2**20:,.1f} MiB")
+
+
+def _load(client: httpx.Client, data: np.ndarray, namespace: str) -> float:
+    """Upsert every row in batches; return the summed request time (encoding excluded)."""
+    total = 0.0
+    for start in range(0, len(data), BATCH):
+        rows = data[start : start + BATCH].tolist()
+        vectors = [
+            {
+                "id": f"id-{start + k}",
+                "values": row,
+                "metadata": {"category": (start + k) % CATEGORIES},
+            }
+            for k, row in enumerate(rows)
+        ]
+        body = json.dumps({"vectors": vectors, "namespace": namespace}).encode()
+        began = time.perf_counter()
+        response = client.post(
+            "/vectors/upsert", content=body, headers={"Content-Type": "application/json"}
+        )
+        total += time.perf_counter() - began
+        _check(response, "upsert")
+    return total
+
+
+def _wait_visible(client: httpx.Client, namespace: str, expected: int) -> None:
+    """Bounded wait until the namespace holds every record (eventually consistent targets)."""
+    deadline = time.monotonic() + VISIBLE_TIMEOUT
+    while True:
+        response = client.post("/describe_index_stats", json={})
+        _check(response, "describe_index_stats")
+        count = response.json().get("namespaces", {}).get(namespace, {}).get("vectorCount", 0)
+        if int(count) >= expected:
+            return
+        if time.monotonic() > deadline:
+            raise BenchError(f"only {count} of {expected} records visible after loading")
+        time.sleep(0.5)
+
+
+def _fetch(client: httpx.Client, namespace: str, record_id: str) -> None:
+    response = client.get("/vectors/fetch", params={"ids": record_id, "namespace": namespace})
+    _check(response, "fetch")
+    if record_id not in response.json().get("vectors", {}):
+        raise BenchError(f"fetch did not return {record_id}")
+
+
+def _query_latencies(
+    client: httpx.Client, namespace: str, queries: np.ndarray, filter_: dict | None
+) -> np.ndarray:
+    bodies = []
+    for q in queries:
+        body: dict = {"vector": q.tolist(), "topK": TOP_K, "namespace": namespace}
+        if filter_ is not None:
+            body["filter"] = filter_
+        bodies.append(json.dumps(body).encode())
+
+    def query(body: bytes) -> None:
+        response = client.post("/query", content=body, headers={"Content-Type": "application/json"})
+        _check(response, "query")
+        if len(response.json().get("matches", [])) != TOP_K:
+            raise BenchError("query returned fewer than topK matches")
+
+    return _latencies([lambda b=b: query(b) for b in bodies])  # type: ignore[misc]
+
+
+def _latencies(calls: list[Callable[[], object]]) -> np.ndarray:
+    """Seconds per call, after one untimed warm-up call."""
+    calls[0]()
+    times = np.empty(len(calls))
+    for n, call in enumerate(calls):
+        began = time.perf_counter()
+        call()
+        times[n] = time.perf_counter() - began
+    return times
+
+
+def _ms(times: np.ndarray, percentile: int) -> str:
+    return f"{np.percentile(times, percentile) * 1000:.2f} ms"
+
+
+def _check(response: httpx.Response, what: str) -> None:
+    if response.status_code != 200:
+        raise BenchError(f"{what} answered {response.status_code}: {response.text[:200]}")
+
+
+def _peak_rss(pid: int) -> int:
+    """VmHWM of a process in bytes (Linux /proc)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise BenchError("VmHWM not found in /proc status")
