@@ -1,0 +1,81 @@
+"""The outcome vocabulary of tests and behaviors, and how a test's phases decide its outcome.
+
+The split that matters to a vendor: `failed` means the target is non-conformant, while
+`harness-error`, `cleanup-error` and `target-unavailable` mean the verdict could not be reached.
+An AssertionError (or `pytest.fail`) is a statement about the target; any other exception in a
+test or fixture setup is the suite breaking; a transport error is the target going away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+PASSED = "passed"
+FAILED = "failed"
+NOT_APPLICABLE = "not-applicable"
+EXPECTED_FAILURE = "expected-failure"
+UNEXPECTED_PASS = "unexpected-pass"
+HARNESS_ERROR = "harness-error"
+CLEANUP_ERROR = "cleanup-error"
+TARGET_UNAVAILABLE = "target-unavailable"
+
+OUTCOMES = (
+    PASSED,
+    FAILED,
+    NOT_APPLICABLE,
+    EXPECTED_FAILURE,
+    UNEXPECTED_PASS,
+    HARNESS_ERROR,
+    CLEANUP_ERROR,
+    TARGET_UNAVAILABLE,
+)
+# Roll-up precedence: the first outcome present among a behavior's tests wins.
+ROLLUP_ORDER = (
+    TARGET_UNAVAILABLE,
+    HARNESS_ERROR,
+    FAILED,
+    CLEANUP_ERROR,
+    EXPECTED_FAILURE,
+    UNEXPECTED_PASS,
+    PASSED,
+    NOT_APPLICABLE,
+)
+PASSING = frozenset({PASSED, UNEXPECTED_PASS})
+NOT_APPLICABLE_PREFIX = "not applicable: "
+TRANSPORT_ERRORS = ("TransportError", "ConnectError", "TimeoutException")  # httpx, by name
+
+
+def rollup(outcomes: Iterable[str]) -> str:
+    """A behavior's outcome from its tests' outcomes (all `passed` for it to pass)."""
+    present = set(outcomes)
+    for outcome in ROLLUP_ORDER:
+        if outcome in present:
+            return outcome
+    return NOT_APPLICABLE
+
+
+def is_transport_error(exc_type: type[BaseException]) -> bool:
+    """Whether an exception type is an httpx transport failure (the target went away)."""
+    return any(
+        cls.__name__ in TRANSPORT_ERRORS and cls.__module__.startswith("httpx")
+        for cls in exc_type.__mro__
+    )
+
+
+def classify_failure(when: str, exc_type: type[BaseException] | None) -> str:
+    """The outcome of a test phase that raised `exc_type` (None: unknown, e.g. a lost worker)."""
+    if exc_type is None:
+        return HARNESS_ERROR
+    if is_transport_error(exc_type):
+        return TARGET_UNAVAILABLE
+    if when == "teardown":
+        return CLEANUP_ERROR
+    # pytest.fail() raises Failed, an OutcomeException (not an Exception subclass).
+    if issubclass(exc_type, AssertionError) or exc_type.__name__ == "Failed":
+        return FAILED
+    return HARNESS_ERROR
+
+
+def skip_reason(text: str) -> str:
+    """The reason of a skip without the `not applicable: ` prefix."""
+    return text[len(NOT_APPLICABLE_PREFIX) :] if text.startswith(NOT_APPLICABLE_PREFIX) else text

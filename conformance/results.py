@@ -1,0 +1,187 @@
+"""results.json: the one record of a run that every report is derived from.
+
+`assemble` turns run facts and per-test records into the document described in
+docs/results-schema.md (roll-up, scores, verdict); `write` stores it under
+`<reports dir>/<run id>/` and points `<reports dir>/latest` at it; `load` reads one back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from conformance import outcomes as oc
+
+SCHEMA = "pinecone-conformance/results/1"
+LATEST = "latest"
+PROBLEM_STATUSES = ("unexpected-pass", "expired", "unmatched")
+BEHAVIOR_FIELDS = ("id", "area", "level", "statement", "source")
+
+
+class ResultsError(ValueError):
+    """A results file is missing or is not a results.json of this suite."""
+
+
+def sha256(data: bytes | str) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def roll_up(tests: Iterable[Mapping[str, Any]], catalog: Iterable[Any]) -> list[dict[str, Any]]:
+    """Per-behavior outcomes, in catalog order, for behaviors with a test in the run.
+
+    `catalog` yields behaviors (objects with the BEHAVIOR_FIELDS attributes, or dicts).
+    """
+    by_behavior: dict[str, list[Mapping[str, Any]]] = {}
+    for test in tests:
+        for bid in test["behaviors"]:
+            by_behavior.setdefault(bid, []).append(test)
+    rows = []
+    for behavior in catalog:
+        fields = behavior if isinstance(behavior, Mapping) else vars(behavior)
+        its = by_behavior.get(fields["id"])
+        if not its:
+            continue
+        counts = Counter(t["outcome"] for t in its)
+        rows.append(
+            {
+                **{k: fields[k] for k in BEHAVIOR_FIELDS},
+                "outcome": oc.rollup(counts),
+                "tests": [t["nodeid"] for t in its],
+                "counts": {o: counts[o] for o in oc.OUTCOMES if counts[o]},
+            }
+        )
+    return rows
+
+
+def scores(behaviors: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """MUST and SHOULD scores over behaviors (see the schema for the definitions)."""
+    out: dict[str, dict[str, Any]] = {}
+    for level in ("MUST", "SHOULD"):
+        mine = [b for b in behaviors if b["level"] == level]
+        passed = sum(1 for b in mine if b["outcome"] in oc.PASSING)
+        failed = sum(1 for b in mine if b["outcome"] in (oc.FAILED, oc.EXPECTED_FAILURE))
+        applicable = sum(1 for b in mine if b["outcome"] != oc.NOT_APPLICABLE)
+        percent = round(100 * passed / applicable, 1) if applicable else None
+        out[level] = {
+            "passed": passed,
+            "failed": failed,
+            "applicable": applicable,
+            "total": len(mine),
+            "percent": percent,
+        }
+    return out
+
+
+def verdict(
+    tests: Iterable[Mapping[str, Any]], expectations: Iterable[Mapping[str, Any]], strict: bool
+) -> tuple[str, int, str]:
+    """(verdict, exit code, one-line reason) of a run."""
+    counts = Counter(t["outcome"] for t in tests)
+    problems = [e for e in expectations if e["status"] in PROBLEM_STATUSES]
+    if counts[oc.TARGET_UNAVAILABLE]:
+        return (
+            "target-unavailable",
+            3,
+            f"{counts[oc.TARGET_UNAVAILABLE]} tests could not reach the target",
+        )
+    if counts[oc.FAILED]:
+        return "non-conformant", 1, f"{counts[oc.FAILED]} tests failed"
+    if strict and problems:
+        return "non-conformant", 1, f"{len(problems)} expectation problems (--strict)"
+    broken = counts[oc.HARNESS_ERROR] + counts[oc.CLEANUP_ERROR]
+    if broken:
+        return "harness-error", 4, f"{broken} tests hit a harness or cleanup error"
+    return "conformant", 0, "every selected test passed, was expected to fail or did not apply"
+
+
+def assemble(
+    facts: Mapping[str, Any],
+    tests: list[dict[str, Any]],
+    catalog: Iterable[Any],
+    expectations: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The results document: `facts` (run facts) plus tests, roll-up, counts, scores, verdict."""
+    expectations = expectations or []
+    tests = sorted(tests, key=lambda t: t["nodeid"])
+    behaviors = roll_up(tests, catalog)
+    name, code, reason = verdict(tests, expectations, bool(facts.get("strict")))
+    test_counts = Counter(t["outcome"] for t in tests)
+    behavior_counts = Counter(b["outcome"] for b in behaviors)
+    return {
+        "schema": SCHEMA,
+        **facts,
+        "verdict": name,
+        "exit_code": code,
+        "verdict_reason": reason,
+        "scores": scores(behaviors),
+        "counts": {o: test_counts[o] for o in oc.OUTCOMES},
+        "behavior_counts": {o: behavior_counts[o] for o in oc.OUTCOMES},
+        "expectations": expectations,
+        "tests": tests,
+        "behaviors": behaviors,
+    }
+
+
+def write(results: Mapping[str, Any], reports_dir: str | Path) -> Path:
+    """Write `<reports_dir>/<run id>/results.json` and point `<reports_dir>/latest` at the folder.
+
+    `latest` is a relative symlink where the filesystem allows one, else a small file holding the
+    run id (`load` follows both). Returns the path of results.json.
+    """
+    root = Path(reports_dir)
+    folder = root / results["run_id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "results.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    _point_latest(root, results["run_id"])
+    return path
+
+
+def _point_latest(root: Path, run_id: str) -> None:
+    latest = root / LATEST
+    tmp = root / f".{LATEST}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    try:
+        os.symlink(run_id, tmp, target_is_directory=True)
+    except OSError:
+        tmp.write_text(run_id + "\n", encoding="utf-8")
+    try:
+        os.replace(tmp, latest)
+    except OSError:  # `latest` is a real directory (made by hand): leave it alone
+        tmp.unlink()
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A results.json path from a file, a run folder, or a `latest` pointer file."""
+    p = Path(path)
+    if p.is_file() and p.name == LATEST:
+        p = p.parent / p.read_text(encoding="utf-8").strip()
+    if p.is_dir():
+        p = p / "results.json"
+    return p
+
+
+def load(path: str | Path) -> dict[str, Any]:
+    """Read a results.json (or a run folder, or `latest`); raise ResultsError if it is not one."""
+    p = resolve_path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such results file") from None
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{path}: cannot read results: {exc}") from None
+    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith(
+        "pinecone-conformance/results/"
+    ):
+        raise ResultsError(f"{path}: not a pinecone-conformance results.json")
+    return data
