@@ -4,14 +4,18 @@ Loaded in every pytest run of an environment where the package is installed (pyt
 point), so it stays inert unless a test asks for a suite fixture or carries a `behavior` marker:
 then the target is probed (or the embedded reference server started) once, before the first test.
 
-Exit codes of a plain pytest run keep pytest's meaning, except: an unreachable target ends the run
-with 3 and a server that fails to start with 4 (`pytest.exit`). `pinecone-conformance run` maps all
-outcomes to its own documented codes using `exit_reason`.
+Every run of suite tests writes `<reports dir>/<run id>/results.json` (docs/results-schema.md) and
+the reports derived from it, once, on the controller: xdist workers send each phase's record as
+the `conformance` attribute of their test reports. The exit status of such a run, plain pytest or
+`pinecone-conformance run`, is the documented one (0 conformant, 1 non-conformant, 3 target
+unavailable, 4 harness error); a usage error stays pytest's (4) and is 2 through the CLI.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +24,13 @@ from typing import Any
 import pytest
 
 from conformance import catalog as catalog_mod
+from conformance import expectations as exp_mod
+from conformance import outcomes as oc
+from conformance import profiles, results
 from conformance.client import ControlPlaneClient, DataPlaneClient
 from conformance.config import OPTIONS, ConfigError, TargetConfig, resolve
 from conformance.launcher import LaunchError
+from conformance.progress import Progress
 from conformance.redact import redact
 from conformance.space import METRICS, IndexInfo, Space, SuiteSession, TargetError
 
@@ -47,15 +55,21 @@ CATALOG_KEY = pytest.StashKey[catalog_mod.Catalog]()
 SESSION_KEY = pytest.StashKey[SuiteSession]()
 BEHAVIORS_KEY = pytest.StashKey[list[catalog_mod.Behavior]]()
 CLIENTS_KEY = pytest.StashKey[list[Any]]()
+RECORDER_KEY = pytest.StashKey[results.Recorder]()
+RUN_KEY = pytest.StashKey[dict[str, Any]]()
+START_FAILURE_KEY = pytest.StashKey[str]()
 
 # Why the last run in this process stopped early: "usage", "unavailable" or "harness" (for the CLI).
 exit_reason: str | None = None
+exit_message: str | None = None
+# The results document of the last run in this process (None when it recorded nothing).
+last_results: dict[str, Any] | None = None
 
 
 def _stop(reason: str, message: str) -> None:
     """End the run: a usage error (exit 2 via the CLI), or pytest.exit with 3 or 4."""
-    global exit_reason
-    exit_reason = reason
+    global exit_reason, exit_message
+    exit_reason, exit_message = reason, message
     if reason == "usage":
         raise pytest.UsageError(message)
     pytest.exit(message, returncode=3 if reason == "unavailable" else 4)
@@ -74,6 +88,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             )
         else:
             group.addoption(option.flag, default=None, metavar=option.metavar, help=help_text)
+    group.addoption(
+        "--profile",
+        choices=sorted(profiles.PROFILES),
+        default=None,
+        help="core: the seed document's behaviors; full: every behavior (default) "
+        "[env PINECONE_CONFORMANCE_PROFILE]",
+    )
+    group.addoption(
+        "--expectations",
+        default=None,
+        metavar="FILE",
+        help="TOML file of known failures (behavior or test id, reason, link, expires) "
+        "[env PINECONE_CONFORMANCE_EXPECTATIONS]",
+    )
+    group.addoption(
+        "--strict-expectations",
+        action="store_true",
+        default=None,
+        help="fail the run on an unexpected pass, an expired or an unmatched expectation "
+        "(`pinecone-conformance run --strict`) [env PINECONE_CONFORMANCE_STRICT]",
+    )
+    group.addoption(
+        "--reports-dir",
+        default=None,
+        metavar="DIR",
+        help="where each run writes <run id>/results.json and its reports (default reports) "
+        "[env PINECONE_CONFORMANCE_REPORTS_DIR]",
+    )
+    group.addoption(
+        "--no-reports", action="store_true", default=False, help="write no results or reports"
+    )
     parser.addini("conformance_catalog", "behavior catalog file (default: the packaged one)")
     parser.addini(
         "conformance_suite_paths",
@@ -90,11 +135,51 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "behavior(*ids): the catalog behaviors (conformance/behaviors.toml) this test checks",
     )
+    global exit_message, last_results
+    exit_message, last_results = None, None
     cli = {o.dest: config.getoption(o.dest, None) for o in OPTIONS}
     try:
         config.stash[CONFIG_KEY] = resolve(cli, os.environ)
     except ConfigError as exc:
         _stop("usage", redact(str(exc)))
+    config.stash[RUN_KEY] = _run_options(config)
+    global _current_config
+    _current_config = config
+    if not hasattr(config, "workerinput"):
+        config.stash[RECORDER_KEY] = results.Recorder()
+        config.pluginmanager.register(Progress(config, _is_suite_report), "conformance-progress")
+
+
+def _env_or(config: pytest.Config, dest: str, env: str) -> Any:
+    value = config.getoption(dest, None)
+    return value if value is not None else os.environ.get(env) or None
+
+
+def _run_options(config: pytest.Config) -> dict[str, Any]:
+    """The reporting and gating options (profile, expectations, strict, reports dir), checked."""
+    profile = _env_or(config, "profile", "PINECONE_CONFORMANCE_PROFILE") or profiles.DEFAULT
+    if profile not in profiles.PROFILES:
+        _stop("usage", f"--profile: {profile!r} is not one of {', '.join(profiles.PROFILES)}")
+    strict = _env_or(config, "strict_expectations", "PINECONE_CONFORMANCE_STRICT")
+    path = _env_or(config, "expectations", "PINECONE_CONFORMANCE_EXPECTATIONS")
+    entries: list[exp_mod.Expectation] = []
+    digest = None
+    if path:
+        try:
+            entries, raw = exp_mod.load(path)
+        except exp_mod.ExpectationsError as exc:
+            _stop("usage", str(exc))
+        digest = results.sha256(raw)
+    reports = _env_or(config, "reports_dir", "PINECONE_CONFORMANCE_REPORTS_DIR") or "reports"
+    return {
+        "profile": profile,
+        "strict": strict in (True, "1", "true", "yes", "on"),
+        "expectations": path,
+        "expectations_hash": digest,
+        "entries": entries,
+        "reports_dir": None if config.getoption("no_reports", False) else reports,
+        "started": time.time(),
+    }
 
 
 def get_config(config: pytest.Config) -> TargetConfig:
@@ -146,6 +231,7 @@ def pytest_collection_modifyitems(
     if problems:
         _stop("harness", f"{len(problems)} suite tests cannot be run:\n" + "\n".join(problems))
 
+    profile = config.stash[RUN_KEY]["profile"]
     wanted: set[str] | None = None
     if cfg.behavior:
         wanted = set()
@@ -158,6 +244,8 @@ def pytest_collection_modifyitems(
     for item in items:
         behaviors = item.stash.get(BEHAVIORS_KEY, [])
         selected = wanted is None or any(b.id in wanted for b in behaviors)
+        if behaviors and not any(profiles.includes(profile, b) for b in behaviors):
+            selected = False
         if cfg.level == "MUST" and any(b.level != "MUST" for b in behaviors):
             selected = False
         (keep if selected else drop).append(item)
@@ -238,6 +326,79 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         text = "\n\n".join(c.render_transcript() for c in clients if c.transcript)
         if text:
             report.sections.append((f"wire transcript ({report.when})", redact(text[-20000:])))
+    behaviors = item.stash.get(BEHAVIORS_KEY, None)
+    if behaviors is not None:
+        report.conformance = _phase_record(item, call, report, behaviors, clients or [])
+
+
+def _phase_record(
+    item: pytest.Item,
+    call: pytest.CallInfo,
+    report: pytest.TestReport,
+    behaviors: list[catalog_mod.Behavior],
+    clients: list[Any],
+) -> dict[str, Any]:
+    """What the controller needs of one test phase (plain data: it crosses the xdist channel)."""
+    config = item.config
+    data: dict[str, Any] = {"behaviors": [b.id for b in behaviors], "outcome": None}
+    if report.when == "setup":
+        data["run_id"] = _worker(config)[0] if hasattr(config, "workerinput") else None
+        suite = config.stash.get(SESSION_KEY, None)
+        if suite is not None and suite.primary is not None:
+            data["target_url"] = suite.primary.host
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        data["outcome"] = oc.NOT_APPLICABLE
+        data["reason"] = redact(oc.skip_reason(str(reason).removeprefix("Skipped: ")))
+    elif report.failed:
+        excinfo = call.excinfo
+        kind = oc.classify_failure(report.when, excinfo.type if excinfo else None)
+        start_failure = config.stash.get(START_FAILURE_KEY, None)
+        if start_failure and report.when == "setup":
+            kind = start_failure
+        data["outcome"] = kind
+        if excinfo is not None:
+            message = f"{excinfo.type.__name__}: {excinfo.value}"
+        else:
+            message = report.longreprtext.strip().splitlines()[-1:] or ["failed"]
+            message = message[0]
+        data["message"] = results.cut(redact(message), results.MESSAGE_LIMIT)
+        data["details"] = results.cut(redact(report.longreprtext), results.DETAILS_LIMIT, tail=True)
+        transcript, omitted = results.exchanges(clients, redact)
+        if transcript:
+            data["transcript"], data["transcript_omitted"] = transcript, omitted
+    return data
+
+
+def _is_suite_report(report: pytest.TestReport) -> bool:
+    return getattr(report, "conformance", None) is not None
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """On the controller (or without xdist): collect every suite test's phases."""
+    data = getattr(report, "conformance", None)
+    if data is None:
+        return
+    config = _current_config
+    recorder = config.stash.get(RECORDER_KEY, None) if config is not None else None
+    if recorder is not None:
+        recorder.add(report.nodeid, report.when, report.duration, data)
+
+
+_current_config: pytest.Config | None = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[None]:
+    """Write results.json and its reports once, and make the exit status the documented one."""
+    global last_results
+    config = session.config
+    if not hasattr(config, "workerinput") and RECORDER_KEY in config.stash:
+        doc = _finish(session, int(exitstatus))
+        if doc is not None:
+            last_results = doc
+            session.exitstatus = doc["exit_code"]
+    yield
 
 
 # -- fixtures -----------------------------------------------------------------------------------
@@ -258,6 +419,10 @@ def conformance_session(pytestconfig: pytest.Config) -> Iterator[SuiteSession]:
             suite.start()
         except (TargetError, LaunchError) as exc:
             suite.close()
+            unavailable = isinstance(exc, TargetError) and exc.kind == "unavailable"
+            pytestconfig.stash[START_FAILURE_KEY] = (
+                oc.TARGET_UNAVAILABLE if unavailable else oc.HARNESS_ERROR
+            )
             pytest.fail(f"target not usable: {redact(str(exc))}", pytrace=False)
         pytestconfig.stash[SESSION_KEY] = suite
     yield suite
@@ -357,3 +522,130 @@ def data_client(
     client = conformance_session.data_client(index)
     _track(request, client)
     return client
+
+
+# -- results ------------------------------------------------------------------------------------
+def _suite_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pinecone-conformance")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _utc(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _options(cfg: TargetConfig, run: dict[str, Any], workers: int) -> dict[str, Any]:
+    """Every suite option of the run, without the API key, URLs redacted."""
+    out: dict[str, Any] = {}
+    for name, value in vars(cfg).items():
+        if name in ("api_key", "config"):
+            continue
+        if isinstance(value, tuple):
+            value = [results.redact_url(v) for v in value]
+        elif isinstance(value, str):
+            value = results.redact_url(value)
+        out[name] = value
+    out.update(
+        profile=run["profile"],
+        strict=run["strict"],
+        expectations=run["expectations"],
+        workers=workers,
+    )
+    return out
+
+
+def _finish(session: pytest.Session, exitstatus: int) -> dict[str, Any] | None:
+    """Assemble (and write) the run's results; None when the run recorded nothing."""
+    config = session.config
+    recorder = config.stash[RECORDER_KEY]
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or exit_reason == "usage":
+        return None
+    aborted = None
+    if exit_reason in ("unavailable", "harness"):
+        outcome = oc.TARGET_UNAVAILABLE if exit_reason == "unavailable" else oc.HARNESS_ERROR
+        aborted = {"reason": outcome, "message": redact(exit_message or exit_reason)}
+        for item in session.items:
+            ids = [b.id for b in item.stash.get(BEHAVIORS_KEY, [])]
+            if ids:
+                recorder.add_unrun(item.nodeid, ids, outcome, aborted["message"])
+    if not recorder.active and aborted is None:
+        return None
+    if exitstatus == pytest.ExitCode.INTERRUPTED and aborted is None:
+        return None
+    cfg = get_config(config)
+    try:
+        cat: Any = load_catalog(config)
+        catalog_hash = results.sha256((cat.path or catalog_mod.DEFAULT_PATH).read_bytes())
+    except (catalog_mod.CatalogError, OSError):
+        cat, catalog_hash = {}, None
+    started, finished = run["started"], time.time()
+    tests = recorder.finished()
+    full = run["profile"] == "full" and not cfg.behavior and cfg.level == "SHOULD"
+    rows = exp_mod.apply(
+        run["entries"],
+        tests,
+        set(cat),
+        dt.datetime.fromtimestamp(started, dt.UTC).date(),
+        full_selection=full,
+    )
+    stamp = dt.datetime.fromtimestamp(started, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_id = f"{stamp}-{recorder.run_id or uuid.uuid4().hex[:8]}"
+    workers = int(getattr(config.option, "numprocesses", 0) or 0)
+    hypothesis_seed = config.getoption("hypothesis_seed", None)
+    facts = {
+        "run_id": run_id,
+        "suite_version": _suite_version(),
+        "catalog_hash": catalog_hash,
+        "expectations_file": run["expectations"],
+        "expectations_hash": run["expectations_hash"],
+        "target": {
+            "url": results.redact_url(cfg.target or recorder.target_url),
+            "embedded": cfg.embedded,
+            "control_plane": results.redact_url(cfg.control_plane),
+        },
+        "api_version": cfg.api_version,
+        "profile": run["profile"],
+        "level": cfg.level,
+        "strict": run["strict"],
+        "options": _options(cfg, run, workers),
+        "seeds": {"vectors": 0, "hypothesis": hypothesis_seed},
+        "started_at": _utc(started),
+        "finished_at": _utc(finished),
+        "duration": round(finished - started, 3),
+    }
+    doc = results.assemble(facts, tests, cat.values(), rows, aborted)
+    if run["reports_dir"]:
+        from conformance import report
+
+        path = results.write(doc, Path(config.invocation_params.dir, run["reports_dir"]))
+        doc["_written"] = report.render_all(doc, path.parent, results_path=path)
+    return doc
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The verdict in one line, what the expectations found, and where the reports are."""
+    doc = last_results
+    if doc is None or hasattr(terminalreporter.config, "workerinput"):
+        return
+    tr = terminalreporter
+    tr.section("conformance")
+    counts = ", ".join(f"{n} {o}" for o, n in doc["counts"].items() if n)
+    tr.write_line(f"verdict: {doc['verdict']} (exit {doc['exit_code']}): {doc['verdict_reason']}")
+    scores = doc["scores"]
+    line = "; ".join(
+        f"{level} {s['passed']}/{s['applicable']} behaviors"
+        for level, s in scores.items()
+        if s["total"]
+    )
+    tr.write_line(f"tests: {counts or 'none'}; {line}")
+    for row in doc["expectations"]:
+        if row["status"] in results.PROBLEM_STATUSES:
+            what = row.get("behavior") or row.get("test")
+            tr.write_line(f"expectation {what}: {row['status']} ({row['reason']})")
+    for path in doc.get("_written", []):
+        tr.write_line(f"report: {path}")

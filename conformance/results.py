@@ -15,8 +15,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from conformance import outcomes as oc
+from conformance.redact import MASK, redact
 
 SCHEMA = "pinecone-conformance/results/1"
 LATEST = "latest"
@@ -31,6 +33,20 @@ class ResultsError(ValueError):
 def sha256(data: bytes | str) -> str:
     raw = data.encode() if isinstance(data, str) else data
     return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def redact_url(url: str | None) -> str | None:
+    """A URL (or any option text) without credentials: userinfo and registered secrets masked."""
+    if not url:
+        return url
+    text = redact(url)
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.username or parts.password:
+            host = parts.hostname or ""
+            netloc = f"{MASK}@{host}" + (f":{parts.port}" if parts.port else "")
+            text = urlunsplit(parts._replace(netloc=netloc))
+    return text
 
 
 def roll_up(tests: Iterable[Mapping[str, Any]], catalog: Iterable[Any]) -> list[dict[str, Any]]:
@@ -80,9 +96,15 @@ def scores(behaviors: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def verdict(
-    tests: Iterable[Mapping[str, Any]], expectations: Iterable[Mapping[str, Any]], strict: bool
+    tests: Iterable[Mapping[str, Any]],
+    expectations: Iterable[Mapping[str, Any]],
+    strict: bool,
+    aborted: Mapping[str, str] | None = None,
 ) -> tuple[str, int, str]:
-    """(verdict, exit code, one-line reason) of a run."""
+    """(verdict, exit code, one-line reason) of a run; `aborted` is why the run stopped early."""
+    if aborted:
+        code = 3 if aborted["reason"] == "target-unavailable" else 4
+        return aborted["reason"], code, aborted["message"].splitlines()[0][:300]
     counts = Counter(t["outcome"] for t in tests)
     problems = [e for e in expectations if e["status"] in PROBLEM_STATUSES]
     if counts[oc.TARGET_UNAVAILABLE]:
@@ -106,12 +128,17 @@ def assemble(
     tests: list[dict[str, Any]],
     catalog: Iterable[Any],
     expectations: list[dict[str, Any]] | None = None,
+    aborted: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The results document: `facts` (run facts) plus tests, roll-up, counts, scores, verdict."""
+    """The results document: `facts` (run facts) plus tests, roll-up, counts, scores, verdict.
+
+    `aborted` (`{"reason": "target-unavailable"|"harness-error", "message": ...}`) records a run
+    that stopped before its tests could run; it decides the verdict.
+    """
     expectations = expectations or []
     tests = sorted(tests, key=lambda t: t["nodeid"])
     behaviors = roll_up(tests, catalog)
-    name, code, reason = verdict(tests, expectations, bool(facts.get("strict")))
+    name, code, reason = verdict(tests, expectations, bool(facts.get("strict")), aborted)
     test_counts = Counter(t["outcome"] for t in tests)
     behavior_counts = Counter(b["outcome"] for b in behaviors)
     return {
@@ -120,6 +147,7 @@ def assemble(
         "verdict": name,
         "exit_code": code,
         "verdict_reason": reason,
+        "aborted": dict(aborted) if aborted else None,
         "scores": scores(behaviors),
         "counts": {o: test_counts[o] for o in oc.OUTCOMES},
         "behavior_counts": {o: behavior_counts[o] for o in oc.OUTCOMES},
@@ -185,3 +213,97 @@ def load(path: str | Path) -> dict[str, Any]:
     ):
         raise ResultsError(f"{path}: not a pinecone-conformance results.json")
     return data
+
+
+# -- recording (controller side) ------------------------------------------------------------------
+TRANSCRIPT_KEEP = 30  # exchanges kept per test (the last ones: closest to the failure)
+DETAILS_LIMIT = 8000
+MESSAGE_LIMIT = 4000
+
+
+def cut(text: str, limit: int, *, tail: bool = False) -> str:
+    """`text` within `limit` characters, with the `... (N chars)` marker when cut."""
+    if len(text) <= limit:
+        return text
+    if tail:
+        return f"... ({len(text)} chars) " + text[-limit:]
+    return text[:limit] + f"... ({len(text)} chars)"
+
+
+def exchanges(clients: Iterable[Any], redact: Any) -> tuple[list[dict[str, Any]], int]:
+    """The tests' HTTP exchanges as schema dicts (the last TRANSCRIPT_KEEP), and how many were
+    left out. `redact` masks secrets once more, in case a body echoed the key."""
+    entries = [e for c in clients for e in c.transcript]
+    kept, omitted = entries[-TRANSCRIPT_KEEP:], max(0, len(entries) - TRANSCRIPT_KEEP)
+    out = []
+    for e in kept:
+        out.append(
+            {
+                "method": e.method,
+                "url": redact(e.url),
+                "request_headers": {k: redact(v) for k, v in e.request_headers.items()},
+                "request_body": cut(redact(e.request_body), 4000),
+                "status": e.status,
+                "response_headers": {k: redact(v) for k, v in e.response_headers.items()},
+                "response_body": cut(redact(e.response_body), 4000),
+                "error": redact(e.error) if e.error is not None else None,
+            }
+        )
+    return out, omitted
+
+
+class Recorder:
+    """Collects per-phase records (sent by workers as a report attribute) into one test entry
+    per node id: the first phase that did not pass decides the outcome."""
+
+    def __init__(self) -> None:
+        self.tests: dict[str, dict[str, Any]] = {}
+        self.run_id: str | None = None
+        self.target_url: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.tests)
+
+    def add(self, nodeid: str, when: str, duration: float, data: Mapping[str, Any]) -> None:
+        self.run_id = self.run_id or data.get("run_id")
+        self.target_url = self.target_url or data.get("target_url")
+        test = self.tests.setdefault(
+            nodeid,
+            {"nodeid": nodeid, "behaviors": list(data.get("behaviors", [])), "outcome": None},
+        )
+        test["duration"] = round(test.get("duration", 0.0) + duration, 6)
+        outcome = data.get("outcome")
+        if outcome is None:
+            if when == "call" and test["outcome"] is None:
+                test["outcome"] = oc.PASSED
+            return
+        if test["outcome"] not in (None, oc.PASSED):
+            return  # an earlier phase decided already (a teardown error after a failure)
+        test["outcome"] = outcome
+        test["when"] = when
+        for key in ("message", "details", "reason", "transcript", "transcript_omitted"):
+            if data.get(key) is not None:
+                test[key] = data[key]
+
+    def add_unrun(self, nodeid: str, behaviors: list[str], outcome: str, message: str) -> None:
+        """A test that never ran because the run stopped first (target unavailable)."""
+        if nodeid not in self.tests:
+            self.tests[nodeid] = {
+                "nodeid": nodeid,
+                "behaviors": behaviors,
+                "outcome": outcome,
+                "duration": 0.0,
+                "when": "setup",
+                "message": message,
+            }
+
+    def finished(self) -> list[dict[str, Any]]:
+        """Test entries; one whose call never reported (interrupted) counts as a harness error."""
+        out = []
+        for test in self.tests.values():
+            if test["outcome"] is None:
+                test = {**test, "outcome": oc.HARNESS_ERROR, "when": "call"}
+                test["message"] = "the test did not finish (interrupted or its worker crashed)"
+            out.append(test)
+        return out
