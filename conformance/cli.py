@@ -1,4 +1,5 @@
-"""The `pinecone-conformance` command: run | behaviors | serve | bench.
+"""The `pinecone-conformance` command: run | report | baseline | compare | behaviors | serve |
+bench.
 
 `run` is `pytest --pyargs conformance.suite` with the same options; its exit status says what
 happened (see EXIT_CODES), so CI can tell a non-conformant target from a broken setup.
@@ -21,7 +22,8 @@ from conformance.config import OPTIONS
 
 EXIT_CODES = {
     0: "every selected test passed (or was not applicable)",
-    1: "the target failed at least one test (non-conformant)",
+    1: "the target failed at least one test (non-conformant), or an expectation problem "
+    "under --strict",
     2: "usage or configuration error (bad option, rejected key, wrong URL, nothing selected)",
     3: "target unavailable (connection refused, timeout, 5xx on the first probe)",
     4: "harness error (the suite broke: setup/cleanup errors, catalog problems, server start)",
@@ -30,18 +32,37 @@ SUITE = ["--pyargs", "conformance.suite"]
 
 USAGE = """\
 usage: pinecone-conformance run [OPTIONS] [PYTEST OPTIONS]
+       pinecone-conformance report RESULTS [--out DIR]
+       pinecone-conformance baseline RESULTS [--expires YYYY-MM-DD | --days N] > expectations.toml
+       pinecone-conformance compare A/results.json B/results.json [--format text|markdown]
        pinecone-conformance behaviors [--untested] [--json] [OPTIONS]
        pinecone-conformance serve [REFERENCE SERVER OPTIONS]
        pinecone-conformance bench [BENCH OPTIONS]
 
 run        run the suite: same as `pytest --pyargs conformance.suite [OPTIONS]` (add `-n 2` or
            `-n auto` to run in parallel). Without --target it starts the bundled reference server.
+report     re-render summary.md, junit.xml (and report.html) from a results.json
+baseline   write an expectations file covering every failing behavior of a run
+compare    list the behaviors whose outcome differs between two runs
 behaviors  list the behavior catalog with the tests behind each behavior
 serve      run the bundled reference server (`python -m reference_server --help`)
 bench      benchmark the reference server
 
 Suite options (each also from its environment variable and from `--config FILE` keys;
 precedence: command line > environment > file):
+"""
+RUN_OPTIONS = """
+Reporting and gating (command line or environment only):
+  --reports-dir DIR                  each run writes DIR/<run id>/results.json, summary.md,
+                                     junit.xml, report.html; DIR/latest points at the last (default
+                                     reports) [env PINECONE_CONFORMANCE_REPORTS_DIR]
+  --no-reports                       write nothing
+  --profile core|full                core: the seed document's behaviors; full: all (default)
+                                     [env PINECONE_CONFORMANCE_PROFILE]
+  --expectations FILE                known failures (TOML) [env PINECONE_CONFORMANCE_EXPECTATIONS]
+  --strict                           unexpected passes, expired and unmatched expectations fail
+                                     the run (plain pytest: --strict-expectations)
+                                     [env PINECONE_CONFORMANCE_STRICT]
 """
 
 
@@ -51,6 +72,7 @@ def _help() -> str:
         flag = option.flag + (f" {option.metavar}" if option.metavar else "")
         lines.append(f"  {flag:<34} {option.help}")
         lines.append(f"  {'':<34} [env {option.env}]")
+    lines.append(RUN_OPTIONS)
     lines.append("\nExit status of `run`:")
     lines += [f"  {code}  {text}" for code, text in EXIT_CODES.items()]
     return "\n".join(lines) + "\n"
@@ -103,7 +125,10 @@ def run(argv: Sequence[str]) -> int:
         return 0
     outcomes = _Outcomes()
     plugin.exit_reason = None
-    status = pytest.main([*SUITE, *argv], plugins=[outcomes])
+    args = ["--strict-expectations" if a == "--strict" else a for a in argv]
+    status = pytest.main([*SUITE, *args], plugins=[outcomes])
+    if plugin.last_results is not None and plugin.exit_reason != "usage":
+        return int(plugin.last_results["exit_code"])
     code = exit_code(int(status), outcomes, plugin.exit_reason)
     if int(status) == pytest.ExitCode.NO_TESTS_COLLECTED:
         print("pinecone-conformance: no tests selected", file=sys.stderr)
@@ -164,7 +189,106 @@ def bench(argv: Sequence[str]) -> int:
     return int(bench_mod.main(list(argv)) or 0)
 
 
-COMMANDS = {"run": run, "behaviors": behaviors, "serve": serve, "bench": bench}
+def _load(path: str, command: str) -> dict | None:
+    from conformance import results
+
+    try:
+        return results.load(path)
+    except results.ResultsError as exc:
+        print(f"pinecone-conformance {command}: {exc}", file=sys.stderr)
+        return None
+
+
+def _option(args: list[str], name: str) -> str | None:
+    """Remove `NAME VALUE` or `NAME=VALUE` from `args` and return VALUE (None if absent)."""
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            value = args[i + 1]
+            del args[i : i + 2]
+            return value
+        if arg.startswith(name + "="):
+            del args[i]
+            return arg.split("=", 1)[1]
+    return None
+
+
+def report(argv: Sequence[str]) -> int:
+    """Re-render every report of a stored results.json (into its folder, or --out DIR)."""
+    from conformance import report as report_mod
+    from conformance import results
+
+    args = list(argv)
+    out = _option(args, "--out")
+    if len(args) != 1:
+        print("usage: pinecone-conformance report RESULTS [--out DIR]", file=sys.stderr)
+        return 2
+    doc = _load(args[0], "report")
+    if doc is None:
+        return 2
+    folder = out or results.resolve_path(args[0]).parent
+    for path in report_mod.render_all(doc, folder):
+        print(path)
+    return 0
+
+
+def baseline(argv: Sequence[str]) -> int:
+    """Print an expectations file covering every failing behavior of a run."""
+    import datetime as dt
+
+    from conformance import expectations
+
+    args = list(argv)
+    expires_text, days = _option(args, "--expires"), _option(args, "--days")
+    if len(args) != 1:
+        print(
+            "usage: pinecone-conformance baseline RESULTS [--expires YYYY-MM-DD | --days N]",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        if expires_text:
+            expires: dt.date | None = dt.date.fromisoformat(expires_text)
+        else:
+            expires = dt.date.today() + dt.timedelta(days=int(days or 90))
+    except ValueError as exc:
+        print(f"pinecone-conformance baseline: {exc}", file=sys.stderr)
+        return 2
+    doc = _load(args[0], "baseline")
+    if doc is None:
+        return 2
+    sys.stdout.write(expectations.baseline(doc, expires))
+    return 0
+
+
+def compare(argv: Sequence[str]) -> int:
+    """Print the behaviors whose outcome differs between two runs."""
+    from conformance import compare as compare_mod
+
+    args = list(argv)
+    fmt = _option(args, "--format") or "text"
+    if len(args) != 2 or fmt not in ("text", "markdown"):
+        print(
+            "usage: pinecone-conformance compare A/results.json B/results.json "
+            "[--format text|markdown]",
+            file=sys.stderr,
+        )
+        return 2
+    a, b = _load(args[0], "compare"), _load(args[1], "compare")
+    if a is None or b is None:
+        return 2
+    sys.stdout.write(compare_mod.render(a, b, fmt))
+    return 0
+
+
+COMMANDS = {
+    "run": run,
+    "report": report,
+    "baseline": baseline,
+    "compare": compare,
+    "behaviors": behaviors,
+    "serve": serve,
+    "bench": bench,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
