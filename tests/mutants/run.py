@@ -1,0 +1,58 @@
+"""`python -m tests.mutants.run MUTANT [reference server flags...]`: the reference server with one
+mutant applied.
+
+Takes the same flags as `python -m reference_server` and prints the same `listening ...` lines, so
+the suite's launcher can start it with `--server-command "python -m tests.mutants.run MUTANT"`.
+The name `none` runs the plain reference server through the same path (the control).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from starlette.types import ASGIApp
+
+from reference_server.__main__ import build_parser
+from reference_server.indexes import IndexModel
+from reference_server.server import ReferenceServer, default_app_factory
+from tests.mutants.mutants import MUTANTS, Mutant
+
+CONTROL = "none"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the server with the named mutant; exit status as `python -m reference_server`."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] not in (CONTROL, *MUTANTS):
+        known = ", ".join(sorted(MUTANTS))
+        print(f"usage: python -m tests.mutants.run MUTANT [flags]; MUTANT is one of: {CONTROL}, "
+              f"{known}", file=sys.stderr)  # fmt: skip
+        return 2
+    chosen: Mutant | None = MUTANTS.get(args[0])
+    parsed = build_parser().parse_args(args[1:])
+    if chosen is not None and chosen.patch is not None:
+        chosen.patch()
+
+    def app_factory(model: IndexModel, visibility_delay: float) -> ASGIApp:
+        app = default_app_factory(model, visibility_delay)
+        return app if chosen is None else chosen.wrap(app, model)
+
+    server = ReferenceServer(
+        host=parsed.host,
+        port=parsed.port,
+        api_key=parsed.api_key,
+        indexes=parsed.index,
+        visibility_delay=parsed.visibility_delay,
+        app_factory=app_factory,
+    )
+    try:
+        asyncio.run(server.run())
+    except OSError as error:
+        print(f"mutant server: cannot listen: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
