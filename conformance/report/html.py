@@ -132,22 +132,27 @@ def _facts(results: Mapping[str, Any]) -> str:
         ("Profile", results.get("profile")),
         ("Level", results.get("level")),
         ("Strict", "yes" if results.get("strict") else None),
-        ("Expectations", results.get("expectations_file")),
         ("Started", results.get("started_at")),
         ("Finished", results.get("finished_at")),
         ("Duration", f"{duration:.1f} s" if isinstance(duration, int | float) else duration),
         ("Exit code", results.get("exit_code")),
         ("Suite version", results.get("suite_version")),
-        ("Catalog hash", results.get("catalog_hash")),
-        ("Expectations hash", results.get("expectations_hash")),
         ("Run id", results.get("run_id")),
         ("Seeds", results.get("seeds")),
+        ("Expectations", results.get("expectations_file")),
     ]
     rows = [
         f"<dt>{esc(label)}</dt><dd>{esc(_format_value(value))}</dd>"
         for label, value in facts
         if value not in (None, "", {}, [])
     ]
+    # Long values get a row of their own.
+    for label, value in (
+        ("Catalog hash", results.get("catalog_hash")),
+        ("Expectations hash", results.get("expectations_hash")),
+    ):
+        if value:
+            rows.append(f'<dt class="wide">{esc(label)}</dt><dd class="wide">{esc(value)}</dd>')
     options = results.get("options")
     if isinstance(options, Mapping) and options:
         table = "".join(
@@ -155,7 +160,7 @@ def _facts(results: Mapping[str, Any]) -> str:
             for k, v in options.items()
         )
         rows.append(
-            "<dt>Options</dt><dd><details><summary>"
+            '<dt class="wide">Options</dt><dd class="wide"><details><summary>'
             f'{len(options)} options</summary><table class="options">{table}</table>'
             "</details></dd>"
         )
@@ -185,7 +190,7 @@ def _count_cells(counts: Counter[str], columns: list[str]) -> str:
     for o in columns:
         n = counts.get(o, 0)
         cls = f"num {_CLASSES.get(o, 'o-other')}-n" if n else "num zero"
-        cells.append(f'<td class="{cls}">{n}</td>')
+        cells.append(f'<td class="{cls}" data-outcome="{esc(o)}">{n}</td>')
     return "".join(cells)
 
 
@@ -415,8 +420,15 @@ def _failures(
 ) -> str:
     cards = []
     covered: set[str] = set()
-    severity = [o for o, _, _ in OUTCOMES if o in NOT_OK]
-    severity.insert(0, severity.pop(severity.index("failed")))
+    # Non-conformance first, then what kept the verdict from being reached, known gaps last.
+    severity = [
+        "failed",
+        "target-unavailable",
+        "harness-error",
+        "cleanup-error",
+        "unexpected-pass",
+        "expected-failure",
+    ]
     rank = {o: i for i, o in enumerate(severity)}
     for b in sorted(behaviors, key=lambda b: rank.get(str(b.get("outcome")), len(rank))):
         outcome = str(b.get("outcome", ""))

@@ -59,5 +59,6 @@ JS = """
     });
   });
   apply();
+  document.body.setAttribute("data-ready", "1");
 })();
 """

@@ -42,11 +42,19 @@ code, pre, .bid, .nodeid {
 .score-detail { font-size: .85rem; }
 
 /* facts and totals */
-.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 20px 0;
-  padding: 12px 16px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; }
+.facts { display: grid;
+  grid-template-columns: max-content minmax(0, 1fr) max-content minmax(0, 1fr);
+  gap: 2px 16px; margin: 20px 0; padding: 12px 16px; background: var(--panel);
+  border: 1px solid var(--line); border-radius: 8px; }
+.facts dt.wide { grid-column: 1; }
+.facts dd.wide { grid-column: 2 / -1; }
+@media (max-width: 900px) {
+  .facts { grid-template-columns: max-content minmax(0, 1fr); }
+  .facts dd.wide { grid-column: 2; }
+}
 .facts dt { color: var(--muted); }
-.facts dd { margin: 0; word-break: break-word; font-family: ui-monospace, monospace;
-  font-size: .9rem; }
+.facts dd { margin: 0; overflow-wrap: anywhere; font-family: ui-monospace, monospace;
+  font-size: .85rem; }
 .facts details summary { cursor: pointer; font-family: system-ui, sans-serif; color: var(--link); }
 table.options { border-collapse: collapse; margin: 4px 0; }
 table.options th, table.options td { text-align: left; padding: 1px 12px 1px 0; font-weight: normal;
