@@ -258,7 +258,8 @@ def _behavior_matrix(
         body.append(
             f'<tbody class="area-group" data-area="{esc(area)}">'
             f'<tr class="group-head"><th colspan="7" scope="rowgroup">'
-            f'{esc(area)} <span class="muted">({len(group)})</span></th></tr>'
+            f'{esc(area)} <span class="muted group-count" data-total="{len(group)}">'
+            f"({len(group)})</span></th></tr>"
         )
         for b in group:
             outcome = str(b.get("outcome", ""))
@@ -508,7 +509,8 @@ def _filters(behaviors: list[Mapping[str, Any]]) -> str:
     area_opts = "".join(f'<option value="{esc(a)}">{esc(a)}</option>' for a in areas)
     return (
         '<div class="filters" id="filters" role="search" aria-label="Filters">'
-        '<label class="check"><input type="checkbox" id="filter-failed"> Failed only</label>'
+        '<label class="check" title="Hide the behaviors that passed or were n/a">'
+        '<input type="checkbox" id="filter-failed"> Failed only</label>'
         '<label>Level <select id="filter-level"><option value="">all</option>'
         f"{level_opts}</select></label>"
         '<label>Area <select id="filter-area"><option value="">all</option>'

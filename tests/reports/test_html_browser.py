@@ -169,6 +169,15 @@ def test_report_page_in_chromium(driver: WebDriver, sample: dict[str, Any], tmp_
     assert Counter(after) == Counter(b["outcome"] for b in failing)
     assert not {"passed", "not-applicable"} & set(after)
     assert shown_text(driver) == f"{len(failing)} of {len(behaviors)} behaviors shown"
+    for area in {b["area"] for b in behaviors}:
+        group = driver.find_element(By.CSS_SELECTOR, f'tbody.area-group[data-area="{area}"]')
+        total = sum(b["area"] == area for b in behaviors)
+        left = sum(b["area"] == area for b in failing)
+        if not left:
+            assert not group.is_displayed()
+            continue
+        label = group.find_element(By.CLASS_NAME, "group-count").text
+        assert label == (f"({total})" if left == total else f"({left} of {total})")
 
     # With an area too: only that area's failing behaviors.
     area = failing[0]["area"]

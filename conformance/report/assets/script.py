@@ -28,7 +28,12 @@ JS = """
       if (ok) { visible += 1; }
     });
     Array.prototype.forEach.call(document.querySelectorAll("tbody.area-group"), function (g) {
-      g.hidden = !g.querySelector("tr.behavior-row:not([hidden])");
+      var shownRows = g.querySelectorAll("tr.behavior-row:not([hidden])").length;
+      var count = g.querySelector(".group-count");
+      var total = count.getAttribute("data-total");
+      g.hidden = shownRows === 0;
+      var label = String(shownRows) === total ? total : shownRows + " of " + total;
+      count.textContent = "(" + label + ")";
     });
     Array.prototype.forEach.call(document.querySelectorAll("tr.area-row"), function (row) {
       var ok = !area.value || row.getAttribute("data-area") === area.value;

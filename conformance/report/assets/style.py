@@ -105,7 +105,8 @@ table.matrix { width: 100%; border-collapse: collapse; font-size: .92rem; }
 .matrix thead th { background: var(--panel); font-weight: 600; position: static; }
 .matrix .num { text-align: right; font-variant-numeric: tabular-nums; width: 5.5em; }
 .matrix tfoot th, .matrix tfoot td { font-weight: 700; border-top: 2px solid var(--line); }
-#area-matrix { max-width: 900px; }
+#area-matrix { width: auto; min-width: 480px; }
+#area-matrix .num { width: auto; min-width: 4.5em; }
 .area-link { font: inherit; font-weight: 600; background: none; border: 0; padding: 0;
   color: var(--link); cursor: pointer; text-decoration: underline; }
 .group-head th { background: #eef1f4; font-size: 1rem; padding-top: 10px; }
