@@ -1,0 +1,51 @@
+"""`pinecone-conformance compare`: which behaviors differ between two runs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+
+from conformance import compare, results
+
+SAMPLE = "tests/reports/sample_results.json"
+
+
+def _variant() -> dict:
+    doc = copy.deepcopy(results.load(SAMPLE))
+    doc["run_id"] = "B"
+    outcomes = {"UPSERT-OVERWRITES": "passed", "UPSERT-IDEMPOTENT": "failed"}
+    for b in doc["behaviors"]:
+        b["outcome"] = outcomes.get(b["id"], b["outcome"])
+    doc["behaviors"] = [b for b in doc["behaviors"] if b["id"] != "UPSERT-SPARSE-ROUNDTRIP"]
+    return doc
+
+
+def test_differences_are_classified() -> None:
+    rows = compare.differences(results.load(SAMPLE), _variant())
+    changes = {r["id"]: (r["a"], r["b"], r["change"]) for r in rows}
+    assert changes == {
+        "UPSERT-IDEMPOTENT": ("passed", "failed", "regressed"),
+        "UPSERT-OVERWRITES": ("failed", "passed", "fixed"),
+        "UPSERT-SPARSE-ROUNDTRIP": ("not-applicable", "absent", "changed"),
+    }
+    assert rows[0]["change"] == "regressed"
+
+
+def test_identical_runs_do_not_differ() -> None:
+    doc = results.load(SAMPLE)
+    assert compare.differences(doc, doc) == []
+    assert "0 behaviors differ" in compare.render(doc, doc)
+
+
+def test_command_text_and_markdown(tmp_path) -> None:
+    b = tmp_path / "b" / "results.json"
+    b.parent.mkdir()
+    b.write_text(json.dumps(_variant()))
+    command = [sys.executable, "-m", "conformance.cli", "compare", SAMPLE, str(b.parent)]
+    text = subprocess.run(command, capture_output=True, text=True)
+    assert text.returncode == 0 and "3 behaviors differ" in text.stdout
+    assert "UPSERT-IDEMPOTENT" in text.stdout and "regressed" in text.stdout
+    md = subprocess.run([*command, "--format", "markdown"], capture_output=True, text=True)
+    assert "| `UPSERT-OVERWRITES` | MUST | failed | passed | fixed |" in md.stdout
