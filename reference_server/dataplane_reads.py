@@ -100,8 +100,8 @@ def query(ctx: Context) -> Response:
             scanned = ns.n
             row = ns.rows.get(query_id) if query_id is not None else None
             if query_id is not None and row is not None:
-                if ns.matrix is not None:
-                    dense_q = ns.matrix[row].copy()
+                if ns.dense is not None:
+                    dense_q = ns.vector(row)
                 else:
                     sparse_q = ns.sparse[row]
             if dense_q is not None or sparse_q is not None:

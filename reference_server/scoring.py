@@ -1,7 +1,8 @@
 """Exact brute-force similarity and top-K selection over a namespace's float32 rows.
 
-Ranking runs in float32 over every candidate row (one matrix-vector product); the few rows that can
-reach the top K are then rescored exactly in float64, so the scores returned are exact.
+Ranking runs in float32 over every candidate row (one matrix-vector product per row block); the
+few rows that can reach the top K are then rescored exactly in float64, so the scores returned are
+exact.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import numpy as np
 
 # Extra candidates kept from the float32 ranking before exact rescoring, to absorb rounding.
 RESCORE_MARGIN = 16
+# Rows per block of a namespace's dense storage (12 MiB at dimension 768).
+BLOCK_ROWS = 4096
 
 
 class SparseMatrix:
@@ -51,25 +54,49 @@ class SparseMatrix:
 
 
 def rank_dense(
-    matrix: np.ndarray, norms: np.ndarray, metric: str, query: np.ndarray, rows: np.ndarray | None
+    blocks: list[np.ndarray],
+    norms: np.ndarray,
+    metric: str,
+    query: np.ndarray,
+    rows: np.ndarray | None,
+    out: np.ndarray,
 ) -> np.ndarray:
-    """float32 ranking keys (higher = better) of the candidate rows (all rows when None)."""
+    """float32 ranking keys (higher = better) of the candidate rows (all rows when None).
+
+    `blocks` hold the rows BLOCK_ROWS at a time and `norms` has one entry per row; the keys are
+    written into the front of `out` (a preallocated scratch array), block by block, so no
+    temporary the size of the namespace is allocated. `rows` must be ascending.
+    """
     n = len(norms)
     if rows is None:
-        dots = matrix @ query
+        keys = out[:n]
+        for b, block in enumerate(blocks):
+            start = b * BLOCK_ROWS
+            stop = min(n, start + len(block))
+            if stop <= start:
+                break
+            np.matmul(block[: stop - start], query, out=keys[start:stop])
         norm_part = norms
-    elif len(rows) * 2 < n:
-        dots = matrix[rows] @ query
-        norm_part = norms[rows]
     else:
-        dots = (matrix @ query)[rows]
+        keys = out[: len(rows)]
+        edges = np.searchsorted(rows, np.arange(len(blocks) + 1) * BLOCK_ROWS).tolist()
+        for b, block in enumerate(blocks):
+            lo, hi = edges[b], edges[b + 1]
+            if lo == hi:
+                continue
+            local = rows[lo:hi] - b * BLOCK_ROWS
+            if (hi - lo) * 2 < len(block):
+                np.matmul(block[local], query, out=keys[lo:hi])  # gather the few rows
+            else:
+                keys[lo:hi] = (block[: int(local[-1]) + 1] @ query)[local]
         norm_part = norms[rows]
     if metric == "cosine":
-        return dots / norm_part
+        return np.divide(keys, norm_part, out=keys)
     if metric == "euclidean":
         # norms hold squared norms here: |v|^2 - 2 v.q ranks like -|v - q|^2.
-        return 2.0 * dots - norm_part
-    return dots
+        keys *= 2.0
+        return np.subtract(keys, norm_part, out=keys)
+    return keys
 
 
 def exact_dense(vectors: np.ndarray, metric: str, query: np.ndarray) -> np.ndarray:

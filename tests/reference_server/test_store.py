@@ -9,6 +9,7 @@ import pytest
 
 from reference_server.errors import ApiError
 from reference_server.filters import parse_filter
+from reference_server.scoring import BLOCK_ROWS
 from reference_server.store import IndexStore, Namespace
 
 
@@ -68,20 +69,49 @@ def test_delete_swaps_last_row_and_keeps_columns_consistent() -> None:
     for vector_id, row in ns.rows.items():
         assert ns.ids[row] == vector_id
         original = int(vector_id[2:])
-        assert np.array_equal(ns.matrix[row], matrix[original])
+        assert np.array_equal(ns.vector(row), matrix[original])
         assert ns.meta[row] == {"even": original % 2 == 0, "i": float(original)}
         assert np.isclose(ns.norms[row], np.linalg.norm(matrix[original]), rtol=1e-6)
     rows = ns.matching_rows(parse_filter({"i": {"$gte": 40}}))
     assert sorted(ns.ids[r] for r in rows) == [f"id{i:04d}" for i in range(40, 48)]
 
 
-def test_growth_is_modest_and_in_place() -> None:
+def test_growth_is_by_blocks_and_never_copies_full_blocks() -> None:
     ns = Namespace(4, "dotproduct")
-    for start in range(0, 5000, 100):
+    seen: list[np.ndarray] = []
+    total = 12_800  # three full blocks and part of a fourth
+    for start in range(0, total, 100):
         ids = [str(i) for i in range(start, start + 100)]
-        ns.upsert(ids, np.ones((100, 4), dtype=np.float32), [None] * 100, [None] * 100)
-        assert ns.capacity <= max(ns.n + 256, int(ns.n * 1.25))
-    assert ns.n == 5000
+        values = np.arange(start, start + 100, dtype=np.float32)[:, None] * np.ones(4, np.float32)
+        ns.upsert(ids, values, [None] * 100, [None] * 100)
+        assert ns.dense is not None
+        assert 0 <= ns.capacity - ns.n < BLOCK_ROWS
+        full = [block for block in ns.dense.blocks if len(block) == BLOCK_ROWS]
+        assert all(a is b for a, b in zip(seen, full, strict=False))
+        seen = full
+    assert ns.n == total
+    assert all(ns.vector(row)[0] == row for row in range(0, total, 97))
+    ns.delete_rows(range(BLOCK_ROWS, total))
+    assert ns.n == BLOCK_ROWS and ns.capacity == BLOCK_ROWS
+    assert ns.vector(BLOCK_ROWS - 1)[0] == BLOCK_ROWS - 1
+
+
+def test_search_spans_blocks_with_and_without_filter() -> None:
+    n = BLOCK_ROWS * 2 + 300
+    ns, matrix = filled("cosine", n=n)
+    query = np.random.default_rng(3).standard_normal(8).astype(np.float32)
+    expected = np.argsort(-brute_force(matrix, query, "cosine"), kind="stable")
+    hits = ns.search(query, None, None, 20)
+    assert [row for row, _ in hits] == expected[:20].tolist()
+    for node, keep in (
+        (parse_filter({"i": {"$gte": 10.0, "$lt": float(n - 10)}}), lambda i: 10 <= i < n - 10),
+        (parse_filter({"i": {"$in": [5.0, 4100.0, 8200.0, float(n - 1)]}}), None),
+    ):
+        allowed = [i for i in expected.tolist() if keep is None or keep(i)]
+        if keep is None:
+            allowed = [i for i in allowed if i in (5, 4100, 8200, n - 1)]
+        hits = ns.search(query, None, node, 3)
+        assert [row for row, _ in hits] == allowed[:3]
 
 
 def test_upsert_overwrites_and_last_duplicate_wins() -> None:
@@ -89,7 +119,7 @@ def test_upsert_overwrites_and_last_duplicate_wins() -> None:
     ns.upsert(["a"], np.array([[1, 0]], np.float32), [None], [{"x": "1"}])
     ns.upsert(["a", "a"], np.array([[0, 1], [1, 1]], np.float32), [None, None], [{"y": "2"}, None])
     assert ns.n == 1 and ns.meta[0] is None
-    assert ns.matrix[0].tolist() == [1, 1]
+    assert ns.vector(0).tolist() == [1, 1]
     assert not ns.matching_rows(parse_filter({"x": "1"})).size
 
 
