@@ -1,0 +1,539 @@
+"""Generated malformed data-plane requests.
+
+Each case is a request the API must reject with a 4xx and the documented error body, leaving the
+namespace untouched: wrong JSON types, missing fields, every limit exceeded by a little, invalid
+filters, bad ids, oversized metadata, non-finite numbers and bodies that are not JSON at all.
+A case is a step dict (see conformance/repro.py) without its expectation; the state machine adds
+`{"type": "error"}` and, after writes, checks the namespace against the model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance.strategies import dense_vectors, sparse_vectors
+
+BODY_LIMIT = 2 * 1024 * 1024
+NAMESPACE_MARK = "@NAMESPACE@"
+METADATA_LIMIT = 40960
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a case needs to know about the index under test."""
+
+    dimension: int
+    metric: str
+    vector_type: str
+    filter_writes: bool  # update/fetch by metadata exist (API 2025-10 and later)
+
+    @property
+    def dense(self) -> bool:
+        return self.vector_type == "dense"
+
+
+BAD_FILTERS: tuple[Any, ...] = (
+    {"genre": ["drama", "comedy"]},
+    {"genre": {"$eq": ["drama"]}},
+    {"year": {"$gt": "2020"}},
+    {"year": {"$lte": True}},
+    {"genre": {"$in": [True]}},
+    {"genre": {"$in": "drama"}},
+    {"genre": {"$nin": [None]}},
+    {"genre": None},
+    {"genre": {"$eq": None}},
+    {"genre": {"$eq": {"a": 1}}},
+    {"$gt": 1},
+    {"$eq": "drama"},
+    {"genre": {"$like": "d%"}},
+    {"$and": {"genre": "drama"}},
+    {"$and": [1]},
+    {"$or": "genre"},
+    {"genre": {"$exists": "yes"}},
+    {"$or": [{"genre": "drama"}, {"year": {"$gt": "x"}}]},
+    {"$and": [{"genre": "drama"}, {"$not": {"genre": "x"}}]},
+    "genre",
+    ["genre"],
+)
+GARBAGE = (
+    "",
+    "{",
+    "[]",
+    "null",
+    "123",
+    '"text"',
+    "NaN",
+    "{'a': 1}",
+    '{"topK": 5,}',
+    '{"vectors": [',
+    "\ufeff{}",
+    b"\xff\xfe\x00",
+)
+NON_FINITE = ("NaN", "Infinity", "-Infinity")
+POST_PATHS = (
+    "/vectors/upsert",
+    "/query",
+    "/vectors/update",
+    "/vectors/delete",
+    "/describe_index_stats",
+    "/vectors/fetch_by_metadata",
+)
+WRITE_PATHS = ("/vectors/upsert", "/vectors/update", "/vectors/delete")
+
+
+def _post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"method": "POST", "path": path, "json": body, "slot": 0, "ns_in": "json"}
+
+
+def _raw(path: str, text: str | bytes) -> dict[str, Any]:
+    """A body sent verbatim (non-finite numbers, garbage); NAMESPACE_MARK in it is replaced by
+    the namespace when sent."""
+    step: dict[str, Any] = {"method": "POST", "path": path, "content": text, "slot": None}
+    if isinstance(text, str) and NAMESPACE_MARK in text:
+        step.update(slot=0, ns_in="content")
+    return step
+
+
+def _get(path: str, params: list[list[Any]]) -> dict[str, Any]:
+    return {"method": "GET", "path": path, "params": params, "slot": 0, "ns_in": "params"}
+
+
+def _record(draw: st.DrawFn, shape: Shape, rid: str = "ok") -> dict[str, Any]:
+    if shape.dense:
+        return {"id": rid, "values": draw(dense_vectors(shape.dimension))}
+    return {"id": rid, "sparseValues": draw(sparse_vectors())}
+
+
+def _bad_filter(draw: st.DrawFn) -> Any:
+    bad = draw(st.sampled_from(BAD_FILTERS))
+    if isinstance(bad, dict) and draw(st.booleans()):
+        return {"$and": [{"genre": "drama"}, bad]}
+    return bad
+
+
+def _with_non_finite(body: dict[str, Any], token: str) -> str:
+    """JSON text of `body` (in the test namespace) with the placeholder string replaced by a bare
+    NaN/Infinity token."""
+    body = {**body, "namespace": NAMESPACE_MARK}
+    return json.dumps(body, separators=(",", ":")).replace('"@NONFINITE@"', token)
+
+
+Case = Callable[[st.DrawFn, Shape], dict[str, Any]]
+CASES: dict[str, tuple[Callable[[Shape], bool], Case]] = {}
+
+
+def case(applies: Callable[[Shape], bool] = lambda s: True):
+    """Register a generator of one kind of malformed request."""
+
+    def register(fn: Case) -> Case:
+        CASES[fn.__name__.removeprefix("c_").replace("_", "-")] = (applies, fn)
+        return fn
+
+    return register
+
+
+# -- upsert ---------------------------------------------------------------------------------------
+@case()
+def c_upsert_no_vectors(draw, shape):
+    return _post("/vectors/upsert", draw(st.sampled_from(({}, {"vector": [_record(draw, shape)]}))))
+
+
+@case()
+def c_upsert_vectors_not_list(draw, shape):
+    return _post("/vectors/upsert", {"vectors": draw(st.sampled_from((_record(draw, shape), "a")))})
+
+
+@case()
+def c_upsert_empty_vectors(draw, shape):
+    return _post("/vectors/upsert", {"vectors": []})
+
+
+@case()
+def c_upsert_too_many_vectors(draw, shape):
+    base = _record(draw, shape)
+    vectors = [{**base, "id": f"v{i}"} for i in range(1001)]
+    return _post("/vectors/upsert", {"vectors": vectors})
+
+
+@case()
+def c_upsert_bad_id(draw, shape):
+    rid = draw(
+        st.one_of(
+            st.sampled_from(("", "é", "日本", "a\x00b", "a\u00ffb", 5, None, ["a"], {"id": "a"})),
+            st.integers(513, 600).map(lambda n: "i" * n),
+        )
+    )
+    record = _record(draw, shape)
+    good = _record(draw, shape, "good")
+    vectors = [{**record, "id": rid}] if rid is not None else [{k: v for k, v in record.items()}]
+    if rid is None:
+        vectors[0].pop("id")
+    if draw(st.booleans()):
+        vectors = [good, *vectors]  # one bad record fails the whole batch
+    return _post("/vectors/upsert", {"vectors": vectors})
+
+
+@case(lambda s: s.dense)
+def c_upsert_dimension(draw, shape):
+    n = draw(
+        st.sampled_from(sorted({0, shape.dimension - 1, shape.dimension + 1, 3 * shape.dimension}))
+    )
+    good = _record(draw, shape, "good")
+    bad = {"id": "bad", "values": [0.5] * n}
+    return _post("/vectors/upsert", {"vectors": draw(st.sampled_from(([bad], [good, bad])))})
+
+
+@case(lambda s: s.dense)
+def c_upsert_zero_vector(draw, shape):
+    tiny = draw(st.sampled_from((0.0, 1e-9, -5e-9)))
+    values = [tiny] * shape.dimension
+    return _post("/vectors/upsert", {"vectors": [{"id": "z", "values": values}]})
+
+
+@case(lambda s: s.dense)
+def c_upsert_values_type(draw, shape):
+    d = shape.dimension
+    values = draw(st.sampled_from(("1,2", {"0": 1.0}, ["x"] * d, [[1.0]] * d, [None] * d)))
+    return _post("/vectors/upsert", {"vectors": [{"id": "t", "values": values}]})
+
+
+@case()
+def c_upsert_non_finite(draw, shape):
+    token = draw(st.sampled_from(NON_FINITE))
+    quoted = draw(st.booleans())  # protojson spells them as strings; JSON has no such token
+    mark = token if quoted else "@NONFINITE@"
+    record = _record(draw, shape, "nf")
+    where = draw(st.sampled_from(("values", "metadata", "sparse")))
+    if where == "values" and shape.dense:
+        record["values"] = [mark, *record["values"][1:]]
+    elif where == "sparse" or not shape.dense:
+        sv = record.get("sparseValues") or draw(sparse_vectors())
+        record["sparseValues"] = {"indices": sv["indices"], "values": [mark, *sv["values"][1:]]}
+    else:
+        record["metadata"] = {"year": mark}
+    if where == "metadata" and quoted:
+        record["metadata"] = {"year": float("nan")}  # rendered as the bare token below
+        mark = "@NONFINITE@"
+        token = "NaN"
+    body = {"vectors": [record]}
+    if mark == "@NONFINITE@":
+        return _raw("/vectors/upsert", _with_non_finite(_swap_nan(body), token))
+    return _post("/vectors/upsert", body)
+
+
+def _swap_nan(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return "@NONFINITE@"
+    if isinstance(value, dict):
+        return {k: _swap_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_swap_nan(v) for v in value]
+    return value
+
+
+@case()
+def c_upsert_bad_metadata(draw, shape):
+    meta = draw(
+        st.sampled_from(
+            (
+                "text",
+                ["a"],
+                {"k": {"nested": 1}},
+                {"k": [1, 2]},
+                {"k": ["a", 1]},
+                {"k": ["a", None]},
+                {"k": [True]},
+                {"$k": 1},
+                {"$and": "x"},
+            )
+        )
+    )
+    record = {**_record(draw, shape), "metadata": meta}
+    return _post("/vectors/upsert", {"vectors": [record]})
+
+
+@case()
+def c_upsert_metadata_too_large(draw, shape):
+    size = draw(st.sampled_from((METADATA_LIMIT + 100, 3 * METADATA_LIMIT)))
+    record = {**_record(draw, shape), "metadata": {"big": "x" * size}}
+    return _post("/vectors/upsert", {"vectors": [record]})
+
+
+@case()
+def c_upsert_bad_sparse(draw, shape):
+    sv = draw(
+        st.sampled_from(
+            (
+                {"indices": [1, 2], "values": [0.5]},
+                {"indices": [1], "values": [0.5, 0.5]},
+                {"indices": [3, 3], "values": [0.5, 0.5]},
+                {"indices": [-1], "values": [0.5]},
+                {"indices": [2**32], "values": [0.5]},
+                {"indices": [], "values": []},
+                {"indices": [1]},
+                {"indices": ["a"], "values": [0.5]},
+                {"indices": list(range(2049)), "values": [0.5] * 2049},
+            )
+        )
+    )
+    record = _record(draw, shape)
+    record["sparseValues"] = sv
+    return _post("/vectors/upsert", {"vectors": [record]})
+
+
+@case(lambda s: s.dense)
+def c_upsert_sparse_only_on_dense(draw, shape):
+    return _post(
+        "/vectors/upsert", {"vectors": [{"id": "s", "sparseValues": draw(sparse_vectors())}]}
+    )
+
+
+@case(lambda s: not s.dense)
+def c_upsert_dense_on_sparse(draw, shape):
+    record = {**_record(draw, shape), "values": [0.5, 0.25]}
+    if draw(st.booleans()):
+        record.pop("sparseValues")
+    return _post("/vectors/upsert", {"vectors": [record]})
+
+
+@case()
+def c_upsert_body_too_large(draw, shape):
+    pad = "x" * (BODY_LIMIT + draw(st.sampled_from((16, 100_000))))
+    return _post("/vectors/upsert", {"vectors": [_record(draw, shape)], "pad": pad})
+
+
+# -- query ----------------------------------------------------------------------------------------
+def _query_base(draw: st.DrawFn, shape: Shape) -> dict[str, Any]:
+    if shape.dense:
+        return {"topK": 3, "vector": draw(dense_vectors(shape.dimension))}
+    return {"topK": 3, "sparseVector": draw(sparse_vectors())}
+
+
+@case()
+def c_query_bad_topk(draw, shape):
+    body = _query_base(draw, shape)
+    top_k = draw(st.sampled_from((None, 0, -1, 10001, 100000, "abc", 2.5, [3], True)))
+    if top_k is None:
+        body.pop("topK")
+    else:
+        body["topK"] = top_k
+    return _post("/query", body)
+
+
+@case(lambda s: s.dense)
+def c_query_dimension(draw, shape):
+    n = draw(st.sampled_from(sorted({0, shape.dimension - 1, shape.dimension + 1})))
+    return _post("/query", {"topK": 3, "vector": [0.5] * n})
+
+
+@case(lambda s: s.dense)
+def c_query_zero_vector(draw, shape):
+    return _post("/query", {"topK": 3, "vector": [0.0] * shape.dimension})
+
+
+@case()
+def c_query_selectors(draw, shape):
+    body = _query_base(draw, shape)
+    variant = draw(st.sampled_from(("id+data", "none", "id+sparse")))
+    if variant == "none":
+        body = {"topK": 3}
+    elif variant == "id+data":
+        body["id"] = "a"
+    else:
+        body = {"topK": 3, "id": "a", "sparseVector": draw(sparse_vectors())}
+    return _post("/query", body)
+
+
+@case(lambda s: s.dense)
+def c_query_sparse_only_on_dense(draw, shape):
+    return _post("/query", {"topK": 3, "sparseVector": draw(sparse_vectors())})
+
+
+@case(lambda s: s.dense and s.metric != "dotproduct")
+def c_query_hybrid_needs_dotproduct(draw, shape):
+    body = _query_base(draw, shape)
+    body["sparseVector"] = draw(sparse_vectors())
+    return _post("/query", body)
+
+
+@case(lambda s: not s.dense)
+def c_query_dense_on_sparse(draw, shape):
+    return _post("/query", {"topK": 3, "vector": [0.5, 0.5]})
+
+
+@case()
+def c_query_bad_filter(draw, shape):
+    return _post("/query", {**_query_base(draw, shape), "filter": _bad_filter(draw)})
+
+
+@case()
+def c_query_long_id(draw, shape):
+    return _post("/query", {"topK": 3, "id": "q" * draw(st.integers(513, 700))})
+
+
+@case()
+def c_query_non_finite(draw, shape):
+    body = _query_base(draw, shape)
+    key = "vector" if shape.dense else "sparseVector"
+    if shape.dense:
+        body[key] = ["@NONFINITE@", *body[key][1:]]
+    else:
+        body[key] = {
+            "indices": body[key]["indices"],
+            "values": ["@NONFINITE@"] * len(body[key]["indices"]),
+        }
+    return _raw("/query", _with_non_finite(body, draw(st.sampled_from(NON_FINITE))))
+
+
+# -- fetch ----------------------------------------------------------------------------------------
+@case()
+def c_fetch_no_ids(draw, shape):
+    return _get("/vectors/fetch", [])
+
+
+@case()
+def c_fetch_too_many_ids(draw, shape):
+    return _get("/vectors/fetch", [["ids", f"i{i}"] for i in range(1001)])
+
+
+@case()
+def c_fetch_bad_id(draw, shape):
+    rid = draw(st.sampled_from(("", "é", "q" * 513)))
+    return _get("/vectors/fetch", [["ids", "a"], ["ids", rid]])
+
+
+# -- update ---------------------------------------------------------------------------------------
+@case()
+def c_update_no_target(draw, shape):
+    return _post("/vectors/update", {"setMetadata": {"genre": "drama"}})
+
+
+@case(lambda s: s.dense)
+def c_update_dimension(draw, shape):
+    n = draw(st.sampled_from(sorted({0, shape.dimension - 1, shape.dimension + 1})))
+    return _post("/vectors/update", {"id": "a", "values": [0.5] * n})
+
+
+@case(lambda s: s.dense)
+def c_update_zero_values(draw, shape):
+    return _post("/vectors/update", {"id": "a", "values": [0.0] * shape.dimension})
+
+
+@case(lambda s: not s.dense)
+def c_update_values_on_sparse(draw, shape):
+    return _post("/vectors/update", {"id": "a", "values": [0.5, 0.5]})
+
+
+@case()
+def c_update_bad_metadata(draw, shape):
+    meta = draw(
+        st.sampled_from(({"k": {"a": 1}}, {"$k": "v"}, {"k": [1]}, "x", {"k": "x" * 41000}))
+    )
+    return _post("/vectors/update", {"id": "a", "setMetadata": meta})
+
+
+@case()
+def c_update_bad_id(draw, shape):
+    rid = draw(st.sampled_from(("é", "u" * 513, 7)))
+    return _post("/vectors/update", {"id": rid, "setMetadata": {"genre": "x"}})
+
+
+@case(lambda s: s.filter_writes)
+def c_update_bad_filter_request(draw, shape):
+    variant = draw(st.sampled_from(("empty", "values", "id", "bad")))
+    body: dict[str, Any] = {"setMetadata": {"genre": "x"}, "filter": {"genre": "drama"}}
+    if variant == "empty":
+        body["filter"] = {}
+    elif variant == "values":
+        body["values"] = [0.5] * max(shape.dimension, 1)
+    elif variant == "id":
+        body["id"] = "a"
+    else:
+        body["filter"] = _bad_filter(draw)
+    return _post("/vectors/update", body)
+
+
+# -- delete ---------------------------------------------------------------------------------------
+@case()
+def c_delete_bad_request(draw, shape):
+    body = draw(
+        st.sampled_from(
+            (
+                {},
+                {"deleteAll": True, "ids": ["a"]},
+                {"deleteAll": True, "filter": {"genre": "drama"}},
+                {"filter": {}},
+                {"ids": "a"},
+                {"ids": [1]},
+                {"ids": [f"i{i}" for i in range(1001)]},
+                {"deleteAll": "yes"},
+            )
+        )
+    )
+    return _post("/vectors/delete", body)
+
+
+@case()
+def c_delete_bad_filter(draw, shape):
+    return _post("/vectors/delete", {"filter": _bad_filter(draw)})
+
+
+# -- list, fetch_by_metadata, stats ---------------------------------------------------------------
+@case()
+def c_list_bad_limit(draw, shape):
+    limit = draw(st.sampled_from(("0", "101", "-1", "abc", "1.5")))
+    return _get("/vectors/list", [["limit", limit]])
+
+
+@case(lambda s: s.filter_writes)
+def c_fbm_bad_request(draw, shape):
+    body = draw(
+        st.sampled_from(
+            (
+                {"filter": {}},
+                {},
+                {"filter": {"genre": "drama"}, "limit": 0},
+                {"filter": {"genre": "drama"}, "limit": 10001},
+                {"filter": {"genre": "drama"}, "limit": "x"},
+            )
+        )
+    )
+    if draw(st.booleans()):
+        body = {"filter": _bad_filter(draw)}
+    return _post("/vectors/fetch_by_metadata", body)
+
+
+@case()
+def c_stats_filter(draw, shape):
+    flt = draw(st.sampled_from(({"genre": "drama"}, {"year": {"$gt": 1}})))
+    return {"method": "POST", "path": "/describe_index_stats", "json": {"filter": flt}}
+
+
+# -- not JSON at all ------------------------------------------------------------------------------
+@case()
+def c_garbage_body(draw, shape):
+    return _raw(draw(st.sampled_from(POST_PATHS)), draw(st.sampled_from(GARBAGE)))
+
+
+@cache
+def invalid_requests(shape: Shape) -> st.SearchStrategy[tuple[str, dict]]:
+    """(case name, request step) for a request the target must reject."""
+    names = sorted(n for n, (applies, _) in CASES.items() if applies(shape))
+
+    @st.composite
+    def build(draw: st.DrawFn) -> tuple[str, dict]:
+        name = draw(st.sampled_from(names))
+        return name, CASES[name][1](draw, shape)
+
+    return build()
+
+
+def is_write(step: dict[str, Any]) -> bool:
+    """Could this request have changed stored data if the target wrongly accepted it?"""
+    return step.get("path") in WRITE_PATHS

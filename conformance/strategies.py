@@ -1,0 +1,216 @@
+"""Hypothesis strategies for valid data-plane inputs: ids, vectors, sparse vectors, metadata,
+filters and namespace names.
+
+Values come from small pools on purpose: ids collide (so overwrites, updates and deletes hit
+existing records) and filter operands match stored metadata (so filters select something). Every
+strategy here produces only VALID input; `conformance/invalid_requests.py` makes the invalid kind.
+Numbers stay in ranges where float32 arithmetic is well within the score tolerance.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from hypothesis import strategies as st
+
+ID_MAX = 512
+ASCII = "".join(chr(c) for c in range(1, 128))
+# Ids that exercise encoding: query-string and path metacharacters, controls, quotes, long ones.
+EDGE_IDS = (
+    "a b",
+    "a/b",
+    "#1",
+    "?x=1&y=2",
+    "%2F",
+    "+",
+    "a+b",
+    " ",
+    "\x01",
+    "\x7f",
+    "\t\n",
+    '"q"',
+    "\\",
+    "~",
+    "A" * ID_MAX,
+    "a" + "z" * (ID_MAX - 1),
+)
+SIMPLE_IDS = ("a", "b", "c", "d", "e", "f", "aa", "ab", "b0", "B")
+FIELDS = ("genre", "year", "rating", "tags", "flag", "name")
+EXTRA_KEYS = ("", "_x", "k with space", "ü", "a.b")  # allowed in metadata, not used in filters
+WORDS = ("drama", "comedy", "action", "", "a", "Drama")
+NUMBERS = (0, 1, -1, 2020, 2021, 2.5, -0.5, 1e300, 2**53 + 1)
+
+
+@cache
+def record_ids() -> st.SearchStrategy[str]:
+    """Record ids: mostly a small colliding pool, sometimes edge cases or random ASCII."""
+    long_ids = st.builds(
+        lambda head, fill, n: (head + fill * ID_MAX)[:n],
+        st.text(alphabet=ASCII, min_size=1, max_size=8),
+        st.sampled_from(ASCII),
+        st.integers(ID_MAX - 2, ID_MAX),
+    )
+    return st.one_of(
+        st.sampled_from(SIMPLE_IDS),
+        st.sampled_from(EDGE_IDS),
+        st.text(alphabet=ASCII, min_size=1, max_size=20),
+        long_ids,
+    )
+
+
+@cache
+def prefixes() -> st.SearchStrategy[str]:
+    """List prefixes: empty, or short prefixes likely to match pool ids."""
+    return st.one_of(
+        st.just(""), st.sampled_from(("a", "b", "A", "a ", "%", "zz")), st.text(ASCII, max_size=3)
+    )
+
+
+@cache
+def _component() -> st.SearchStrategy[float]:
+    return st.one_of(
+        st.integers(-1000, 1000).map(lambda i: i / 100),
+        st.sampled_from((0.0, 1.0, -1.0, 1e-3, 0.5)),
+        st.floats(-100.0, 100.0, allow_nan=False, allow_infinity=False, width=32),
+    )
+
+
+@cache
+def dense_vectors(dimension: int) -> st.SearchStrategy[list[float]]:
+    """Finite vectors of the index dimension with at least one component of magnitude >= 1e-3."""
+
+    def fix(values: list[float]) -> list[float]:
+        if max(abs(v) for v in values) < 1e-3:
+            values[0] = 1.0
+        return values
+
+    cheap = st.lists(
+        st.integers(-1000, 1000).map(lambda i: i / 100), min_size=dimension, max_size=dimension
+    )
+    mixed = st.lists(_component(), min_size=dimension, max_size=dimension)
+    return st.one_of(cheap, mixed).map(fix)
+
+
+_SPARSE_VALUE = st.one_of(
+    st.integers(-1000, 1000).filter(bool).map(lambda i: i / 100),
+    st.sampled_from((1.0, 0.5, -2.0)),
+)
+
+
+@cache
+def sparse_vectors(max_entries: int = 6) -> st.SearchStrategy[dict[str, list]]:
+    """Sparse vectors: unique indices (small range, sometimes the uint32 maximum), any order,
+    non-zero values."""
+    entries = st.lists(
+        st.tuples(st.one_of(st.integers(0, 15), st.just(2**32 - 1)), _SPARSE_VALUE),
+        min_size=1,
+        max_size=max_entries,
+        unique_by=lambda e: e[0],
+    )
+    return entries.map(lambda es: {"indices": [e[0] for e in es], "values": [e[1] for e in es]})
+
+
+@cache
+def metadata_values() -> st.SearchStrategy[Any]:
+    """Every allowed metadata value type: string, number, boolean, list of strings."""
+    return st.one_of(
+        st.sampled_from(WORDS),
+        st.text(max_size=8),
+        st.sampled_from(NUMBERS),
+        st.integers(-10, 10),
+        st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+        st.booleans(),
+        st.lists(st.sampled_from(WORDS), max_size=3),
+        st.lists(st.text(max_size=4), max_size=2),
+    )
+
+
+@cache
+def metadata(allow_null: bool = True) -> st.SearchStrategy[dict[str, Any]]:
+    """Flat metadata objects (possibly empty); `null` values (dropped by the API) sometimes."""
+    value = st.one_of(metadata_values(), st.none()) if allow_null else metadata_values()
+    keys = st.one_of(st.sampled_from(FIELDS), st.sampled_from(EXTRA_KEYS))
+    return st.dictionaries(keys, value, max_size=4)
+
+
+# -- filters ------------------------------------------------------------------------------------
+@cache
+def _scalar_operand() -> st.SearchStrategy[Any]:
+    return st.one_of(st.sampled_from(WORDS), st.sampled_from(NUMBERS), st.booleans())
+
+
+@cache
+def _number_operand() -> st.SearchStrategy[Any]:
+    return st.one_of(st.sampled_from(NUMBERS), st.integers(-10, 10), st.floats(-10, 10))
+
+
+@cache
+def _list_operand() -> st.SearchStrategy[list[Any]]:
+    return st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(NUMBERS)), max_size=3)
+
+
+@cache
+def _condition() -> st.SearchStrategy[Any]:
+    """The right-hand side for one field: an implicit value or an operator object."""
+    single = st.one_of(
+        st.tuples(st.sampled_from(("$eq", "$ne")), _scalar_operand()),
+        st.tuples(st.sampled_from(("$gt", "$gte", "$lt", "$lte")), _number_operand()),
+        st.tuples(st.sampled_from(("$in", "$nin")), _list_operand()),
+        st.tuples(st.just("$exists"), st.booleans()),
+    )
+    return st.one_of(
+        _scalar_operand(),
+        st.lists(single, min_size=1, max_size=2, unique_by=lambda t: t[0]).map(dict),
+    )
+
+
+@cache
+def _field_filter() -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(st.sampled_from(FIELDS), _condition(), min_size=1, max_size=2)
+
+
+@cache
+def filters(allow_empty: bool = True) -> st.SearchStrategy[dict[str, Any]]:
+    """Filters from every operator, nested `$and`/`$or` up to three levels. With `allow_empty`,
+    `{}` may appear at the top or inside `$and`/`$or` (it matches everything)."""
+    leaf = _field_filter()
+    if allow_empty:
+        leaf = st.one_of(leaf, st.just({}))
+
+    def extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+        logical = st.builds(
+            lambda op, subs: {op: subs},
+            st.sampled_from(("$and", "$or")),
+            st.lists(children, min_size=1, max_size=3),
+        )
+        return st.one_of(logical, st.builds(lambda a, b: {**a, **b}, logical, _field_filter()))
+
+    tree = st.recursive(leaf, extend, max_leaves=5)
+    if not allow_empty:
+        return tree.filter(_no_empty)
+    return tree
+
+
+def _no_empty(flt: Any) -> bool:
+    if not isinstance(flt, dict) or not flt:
+        return False
+    for key, value in flt.items():
+        if key in ("$and", "$or") and not all(_no_empty(sub) for sub in value):
+            return False
+    return True
+
+
+@cache
+def namespace_suffixes() -> st.SearchStrategy[str]:
+    """Suffixes that make a second namespace name with characters needing encoding."""
+    return st.one_of(
+        st.sampled_from(("-2", "- x", "/a", "#b", "%20", "+", "?", "~")),
+        st.text(alphabet=ASCII.replace("\x00", ""), min_size=1, max_size=6).map(lambda s: "-" + s),
+    )
+
+
+@cache
+def namespaces(prefix: str) -> st.SearchStrategy[str]:
+    """Namespace names under `prefix`, at most 512 ASCII characters."""
+    return namespace_suffixes().map(lambda s: (prefix + s)[:ID_MAX])
