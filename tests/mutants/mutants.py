@@ -290,9 +290,10 @@ async def update_missing_404(request: Request, forward: Forward, ctx: Ctx) -> Re
     if body is None:
         return await forward(request)
     found = await fetch_records(forward, request, [body["id"]], namespace_of(request))
-    if not found:
+    reply = await forward(request)
+    if reply.ok and not found:
         return rpc_error(404, 5, f"Vector ID {body['id']} not found")
-    return await forward(request)
+    return reply
 
 
 @mutant("update-missing-creates", "UPDATE-MISSING-ID-NOOP")
@@ -301,8 +302,10 @@ async def update_missing_creates(request: Request, forward: Forward, ctx: Ctx) -
     body = update_by_id(request)
     if body is None:
         return await forward(request)
-    if await fetch_records(forward, request, [body["id"]], namespace_of(request)):
-        return await forward(request)
+    existed = await fetch_records(forward, request, [body["id"]], namespace_of(request))
+    reply = await forward(request)
+    if existed or not reply.ok:
+        return reply
     vector: dict[str, Any] = {"id": body["id"]}
     if ctx.vector_type == "sparse":
         vector["sparseValues"] = body.get("sparseValues") or {"indices": [0], "values": [1.0]}
@@ -315,8 +318,8 @@ async def update_missing_creates(request: Request, forward: Forward, ctx: Ctx) -
     payload: dict[str, Any] = {"vectors": [vector]}
     if "namespace" in body:
         payload["namespace"] = body["namespace"]
-    reply = await forward(post(request, "/vectors/upsert", payload))
-    return reply.with_json({}) if reply.ok else await forward(request)
+    written = await forward(post(request, "/vectors/upsert", payload))
+    return written.with_json({}) if written.ok else reply
 
 
 @mutant("setmetadata-replaces", "UPDATE-SETMETADATA-MERGES")
