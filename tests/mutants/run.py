@@ -3,7 +3,8 @@ mutant applied.
 
 Takes the same flags as `python -m reference_server` and prints the same `listening ...` lines, so
 the suite's launcher can start it with `--server-command "python -m tests.mutants.run MUTANT"`.
-The name `none` runs the plain reference server through the same path (the control).
+The name `none` runs the reference server behind a pass-through wrapper: the control, which shows
+the wrapper machinery itself breaks nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ from starlette.types import ASGIApp
 from reference_server.__main__ import build_parser
 from reference_server.indexes import IndexModel
 from reference_server.server import ReferenceServer, default_app_factory
+from tests.mutants.asgi import Forward, Reply, Request, Rewrite
 from tests.mutants.mutants import MUTANTS, Mutant
 
 CONTROL = "none"
+
+
+async def passthrough(request: Request, forward: Forward) -> Reply:
+    """The control's handler: forward every request unchanged."""
+    return await forward(request)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def app_factory(model: IndexModel, visibility_delay: float) -> ASGIApp:
         app = default_app_factory(model, visibility_delay)
-        return app if chosen is None else chosen.wrap(app, model)
+        return Rewrite(app, passthrough) if chosen is None else chosen.wrap(app, model)
 
     server = ReferenceServer(
         host=parsed.host,
