@@ -7,12 +7,29 @@ exact.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 # Extra candidates kept from the float32 ranking before exact rescoring, to absorb rounding.
 RESCORE_MARGIN = 16
 # Rows per block of a namespace's dense storage (12 MiB at dimension 768).
 BLOCK_ROWS = 4096
+# Threads a full scan is split across, and the fewest blocks worth a thread.
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+SCAN_THREADS = min(4, _usable_cpus())
+MIN_BLOCKS_PER_THREAD = 2
+_POOL: ThreadPoolExecutor | None = None
 
 
 class SparseMatrix:
@@ -53,6 +70,38 @@ class SparseMatrix:
         return np.bincount(self.row_of[hit], weights=contrib, minlength=n)
 
 
+def _scan_parallel(count: int, work: Callable[[int], None]) -> None:
+    """Run `work(b)` for every block b in 0..count-1, split into contiguous runs across threads.
+
+    The kernels release the GIL, so on a machine with more than one core the runs proceed in
+    parallel; the calling thread takes the first run, so there is one hand-off per query.
+    """
+    parts = min(SCAN_THREADS, count // MIN_BLOCKS_PER_THREAD)
+    if parts <= 1:
+        for b in range(count):
+            work(b)
+        return
+
+    def run(lo: int, hi: int) -> None:
+        for b in range(lo, hi):
+            work(b)
+
+    bounds = [count * i // parts for i in range(parts + 1)]
+    futures = [_pool().submit(run, bounds[i], bounds[i + 1]) for i in range(1, parts)]
+    try:
+        run(bounds[0], bounds[1])
+    finally:
+        for future in futures:
+            future.result()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(SCAN_THREADS - 1, thread_name_prefix="scan")
+    return _POOL
+
+
 def rank_dense(
     blocks: list[np.ndarray],
     norms: np.ndarray,
@@ -66,30 +115,41 @@ def rank_dense(
     `blocks` hold the rows BLOCK_ROWS at a time and `norms` has one entry per row; the keys are
     written into the front of `out` (a preallocated scratch array), block by block, so no
     temporary the size of the namespace is allocated. `rows` must be ascending.
+
+    Products use einsum rather than BLAS: a multi-threaded BLAS call per block would synchronise
+    its threads once per block (a scheduler time slice each on a busy machine); instead the
+    blocks are split across a few threads once per query.
     """
     n = len(norms)
+    query = np.asarray(query, dtype=np.float32)
     if rows is None:
         keys = out[:n]
-        for b, block in enumerate(blocks):
+
+        def work(b: int) -> None:
             start = b * BLOCK_ROWS
-            stop = min(n, start + len(block))
-            if stop <= start:
-                break
-            np.matmul(block[: stop - start], query, out=keys[start:stop])
+            stop = min(n, start + len(blocks[b]))
+            if stop > start:
+                np.einsum("ij,j->i", blocks[b][: stop - start], query, out=keys[start:stop])
+
         norm_part = norms
     else:
         keys = out[: len(rows)]
         edges = np.searchsorted(rows, np.arange(len(blocks) + 1) * BLOCK_ROWS).tolist()
-        for b, block in enumerate(blocks):
+
+        def work(b: int) -> None:
             lo, hi = edges[b], edges[b + 1]
             if lo == hi:
-                continue
+                return
+            block = blocks[b]
             local = rows[lo:hi] - b * BLOCK_ROWS
             if (hi - lo) * 2 < len(block):
-                np.matmul(block[local], query, out=keys[lo:hi])  # gather the few rows
+                np.einsum("ij,j->i", block[local], query, out=keys[lo:hi])  # gather the few
             else:
-                keys[lo:hi] = (block[: int(local[-1]) + 1] @ query)[local]
+                full = np.einsum("ij,j->i", block[: int(local[-1]) + 1], query)
+                keys[lo:hi] = full[local]
+
         norm_part = norms[rows]
+    _scan_parallel(len(blocks), work)
     if metric == "cosine":
         return np.divide(keys, norm_part, out=keys)
     if metric == "euclidean":
@@ -103,12 +163,14 @@ def exact_dense(vectors: np.ndarray, metric: str, query: np.ndarray) -> np.ndarr
     """Exact float64 scores of a few rows (euclidean: squared distance)."""
     v = vectors.astype(np.float64)
     q = query.astype(np.float64)
+    # einsum, not BLAS: a handful of rows is not worth waking BLAS threads.
+    dots = np.einsum("ij,j->i", v, q)
     if metric == "cosine":
-        return (v @ q) / (np.linalg.norm(v, axis=1) * np.linalg.norm(q))
+        return dots / (np.linalg.norm(v, axis=1) * np.linalg.norm(q))
     if metric == "euclidean":
         diff = v - q
         return np.einsum("ij,ij->i", diff, diff)
-    return v @ q
+    return dots
 
 
 def top_candidates(keys: np.ndarray, k: int) -> np.ndarray:
