@@ -74,6 +74,7 @@ UPDATE_FIELDS = st.sets(st.sampled_from(("values", "sparse", "meta")), min_size=
 METADATA_CHOICE = st.integers(0, 3)
 HYBRID_CHOICE = st.integers(0, 4)
 SET_METADATA = metadata(allow_null=False).filter(bool)
+LEGACY = st.integers(0, 4).map(lambda i: i == 4)  # one time in five
 
 
 # -- failures -------------------------------------------------------------------------------------
@@ -111,6 +112,7 @@ class Failure:
     suffixes: list[str]
     n: int = 0
     files: list[str] = field(default_factory=list)
+    first_example: int = 0  # how many examples the session had run when it first showed
 
 
 # -- the session-wide context ---------------------------------------------------------------------
@@ -260,6 +262,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
             list(self.suffixes),
             n=previous.n if previous else 0,
             files=previous.files if previous else [],
+            first_example=previous.first_example if previous else ctx.examples,
         )
         raise failure_type(signature)(
             f"{signature}: step {len(self.trace)} {repro.describe(step)}\n  {problem}"
@@ -348,6 +351,11 @@ class DataPlaneMachine(RuleBasedStateMachine):
         slot = data.draw(SLOTS)
         ids = [self._id(data) for _ in range(data.draw(BATCH))]
         self.model.delete_ids(str(slot), ids)
+        if data.draw(LEGACY):
+            # the legacy binding, DELETE with query parameters (a SHOULD of the digest, §4.6)
+            step = {**_get("/vectors/delete", [["ids", i] for i in ids], slot), "method": "DELETE"}
+            self._run("delete-ids-legacy", step, {"type": "ok"}, False)
+            return
         self._run("delete-ids", _post("/vectors/delete", {"ids": ids}, slot), {"type": "ok"}, False)
 
     @rule(data=st.data())
@@ -458,8 +466,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         step = {**_post("/vectors/fetch_by_metadata", body, slot), "kind": "pages"}
         self._run("fetch-by-metadata", step, expect, True)
 
-    @rule()
-    def stats(self) -> None:
+    def stats(self, data: st.DataObject) -> None:
         counts = [self.model.count(str(s)) for s in range(len(self.names))]
         expect = {
             "type": "stats",
@@ -468,6 +475,11 @@ class DataPlaneMachine(RuleBasedStateMachine):
             # an emptied namespace leaves stats up to 2026-04; later it may stay listed with 0
             "vanish": self.ctx.api_version <= VANISH_UNTIL,
         }
+        if data.draw(LEGACY):
+            # the legacy binding, GET without a body (a SHOULD of the digest, §4.7)
+            step = {"method": "GET", "path": "/describe_index_stats"}
+            self._run("stats-legacy-get", step, expect, True)
+            return
         step = {"method": "POST", "path": "/describe_index_stats", "json": {}}
         self._run("stats", step, expect, True)
 
@@ -478,7 +490,15 @@ class DataPlaneMachine(RuleBasedStateMachine):
     # -- invalid input --------------------------------------------------------------------------
     @rule(data=st.data())
     def invalid_request(self, data: st.DataObject) -> None:
-        name, step = data.draw(invalid_requests(self.shape))
+        self._invalid(data, invalid_requests(self.shape))
+
+    @rule(data=st.data())
+    def over_limit_request(self, data: st.DataObject) -> None:
+        """Each documented limit exceeded (a subset of the invalid requests, drawn more often)."""
+        self._invalid(data, invalid_requests(self.shape, limits_only=True))
+
+    def _invalid(self, data: st.DataObject, requests: st.SearchStrategy) -> None:
+        name, step = data.draw(requests)
         self._run(f"invalid-{name}", step, {"type": "error"}, False)
         if is_write(step):
             self._check_state(0)  # nothing may have changed
@@ -564,21 +584,24 @@ def run_session(
     seed: int,
     database: ExampleDatabase | None = None,
     max_failures: int | None = None,
+    max_examples: int | None = None,
     step_count: int = 25,
     chunk_examples: int = 8,
     grace: float | None = None,
     on_failures: Any = None,
 ) -> SessionResult:
-    """Run the machine until `duration` seconds have passed (or Ctrl-C, or `max_failures`).
+    """Run the machine until `duration` seconds have passed (or Ctrl-C, or `max_failures`, or
+    `max_examples` examples: a budget that does not depend on the machine's speed).
 
     Each chunk is one hypothesis run with its own seed; the first one replays `database` first.
-    A failure is shrunk before it is reported; shrinking may run past `duration` by about
-    `grace` seconds (default: a quarter of the duration, at least 10 s), then the best sequence
-    found so far is kept.
+    A failure is shrunk before it is reported; shrinking one takes at most `grace` seconds
+    (default: a quarter of the duration, at least 10 s) and ends at `duration + grace` at the
+    latest, then the smallest sequence found so far is kept.
     """
     start = time.monotonic()
     deadline = start + duration
-    ctx.hard_deadline = deadline + (grace if grace is not None else max(10.0, duration / 4))
+    grace = grace if grace is not None else max(10.0, duration / 4)
+    ctx.hard_deadline = deadline + grace
     harness: list[str] = []
     interrupted = False
     reported: set[str] = set()
@@ -587,6 +610,8 @@ def run_session(
             if time.monotonic() >= deadline:
                 break
             if max_failures is not None and len(ctx.found) >= max_failures:
+                break
+            if max_examples is not None and ctx.examples >= max_examples:
                 break
             db = database if chunk == 0 or database is None else WriteOnlyDatabase(database)
             config = settings(
@@ -602,7 +627,7 @@ def run_session(
             )
             DataPlaneMachine._hypothesis_internal_use_seed = seed + chunk  # type: ignore[attr-defined]
             try:
-                with shrink_time_limit(max(2.0, ctx.hard_deadline - time.monotonic())):
+                with shrink_time_limit(min(grace, max(2.0, ctx.hard_deadline - time.monotonic()))):
                     run_state_machine_as_test(DataPlaneMachine, settings=config)
             except KeyboardInterrupt:
                 interrupted = True
@@ -696,6 +721,7 @@ def write_results(result: SessionResult, report_dir: Path, target: str) -> Path:
                 "signature": f.signature,
                 "problem": redact(f.problem),
                 "steps": len(f.steps),
+                "first_example": f.first_example,
                 "index": f.index.name,
                 "reproducers": f.files,
             }
@@ -777,7 +803,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--report-dir", default="reports", help="where reports/<run id>/ goes")
     parser.add_argument("--max-failures", type=int, help="stop after this many distinct failures")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        help="stop after about this many examples (with --seed: the same examples every time)",
+    )
     parser.add_argument("--steps", type=int, default=25, help="steps per example (default 25)")
+    parser.add_argument(
+        "--shrink-time",
+        type=parse_duration,
+        help="how long shrinking may run past --duration (default: a quarter of it, >= 10s)",
+    )
     parser.add_argument(
         "--stats",
         action="store_true",
@@ -846,7 +882,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=seed,
             database=database,
             max_failures=args.max_failures,
+            max_examples=args.examples,
             step_count=args.steps,
+            grace=args.shrink_time,
             on_failures=flush,
         )
         progress(ctx, final=True)

@@ -521,10 +521,39 @@ def c_garbage_body(draw, shape):
     return _raw(draw(st.sampled_from(POST_PATHS)), draw(st.sampled_from(GARBAGE)))
 
 
+# cases that exceed a documented limit (count, length, size, range)
+LIMIT_CASES = frozenset(
+    {
+        "upsert-too-many-vectors",
+        "upsert-bad-id",
+        "upsert-dimension",
+        "upsert-metadata-too-large",
+        "upsert-body-too-large",
+        "query-bad-topk",
+        "query-dimension",
+        "query-long-id",
+        "fetch-too-many-ids",
+        "fetch-bad-id",
+        "update-dimension",
+        "update-bad-id",
+        "delete-bad-request",
+        "list-bad-limit",
+        "fbm-bad-request",
+    }
+)
+
+
 @cache
-def invalid_requests(shape: Shape) -> st.SearchStrategy[tuple[str, dict]]:
-    """(case name, request step) for a request the target must reject."""
-    names = sorted(n for n, (applies, _) in CASES.items() if applies(shape))
+def invalid_requests(
+    shape: Shape, limits_only: bool = False
+) -> st.SearchStrategy[tuple[str, dict]]:
+    """(case name, request step) for a request the target must reject; with `limits_only`, only
+    the cases that exceed a documented limit."""
+    names = sorted(
+        n
+        for n, (applies, _) in CASES.items()
+        if applies(shape) and (not limits_only or n in LIMIT_CASES)
+    )
 
     @st.composite
     def build(draw: st.DrawFn) -> tuple[str, dict]:

@@ -259,8 +259,8 @@ def check_error(exp, out, names):
         return f"error body without an integer code: {out['text']}"
     if status == 400 and body["code"] != 3:
         return f"HTTP 400 with code {body['code']} (expected 3, INVALID_ARGUMENT)"
-    if not isinstance(body.get("details", []), list):
-        return f"error details is not a list: {out['text']}"
+    if not isinstance(body.get("details"), list):
+        return f"error body without a `details` list: {out['text']}"
     return None
 
 
@@ -433,6 +433,12 @@ def check_stats(exp, out, names):
         total += count or 0
     if not isinstance(body.get("totalVectorCount"), int) or body["totalVectorCount"] < total:
         return f"totalVectorCount {body.get('totalVectorCount')!r} below {total}"
+    listed = [e.get("vectorCount", 0) if isinstance(e, dict) else 0 for e in spaces.values()]
+    if body["totalVectorCount"] != sum(listed):
+        return (
+            f"totalVectorCount {body['totalVectorCount']} is not the sum of the namespaces' "
+            f"vectorCount ({sum(listed)})"
+        )
     if exp.get("dimension") and body.get("dimension") != exp["dimension"]:
         return f"dimension {body.get('dimension')!r}, expected {exp['dimension']}"
     return None
@@ -669,47 +675,47 @@ def shell_quote(text: str | bytes) -> str:
 _NS_MARK = "\x00NS\x00"
 
 
+def _splice(text: str, mark: str, var: str) -> str:
+    """`text` as one shell word, each `mark` in it replaced by the expansion of `var`."""
+    parts = text.split(mark)
+    return f'"${var}"'.join(shell_quote(p) if p else "" for p in parts) or "''"
+
+
 def _json_with_ns(step: dict[str, Any]) -> str:
-    """The JSON body as a shell word, the namespace spliced in as "$NSn"."""
+    """The JSON body as a shell word, the namespace spliced in from $NSn_JSON."""
     data = dict(step["json"])
     slot = step.get("slot")
-    if slot is not None and step.get("ns_in") == "json":
-        data["namespace"] = _NS_MARK
+    if slot is None or step.get("ns_in") != "json":
+        return shell_quote(json.dumps(data, separators=(",", ":")))
+    data["namespace"] = _NS_MARK
     text = json.dumps(data, separators=(",", ":"))
-    parts = text.split(json.dumps(_NS_MARK))
-    return (
-        f'"$NS{slot}"'.join(shell_quote(p) for p in parts) if len(parts) > 1 else shell_quote(text)
-    )
+    return _splice(text, json.dumps(_NS_MARK)[1:-1], f"NS{slot}_JSON")
 
 
 def _curl(step: dict[str, Any]) -> list[str]:
+    """One curl command as option groups (joined with line continuations by the caller)."""
     method, path = step.get("method", "GET"), step.get("path", "")
-    words = ["curl", "-sS", "-w", "'\\nHTTP %{http_code}\\n'", "-X", method]
-    words += ['-H "Api-Key: $PINECONE_API_KEY"', '-H "X-Pinecone-Api-Version: $API_VERSION"']
+    groups = ["curl -sS -w '\\nHTTP %{http_code}\\n' -X " + method]
+    groups += ['-H "Api-Key: $PINECONE_API_KEY"', '-H "X-Pinecone-Api-Version: $API_VERSION"']
     params = [tuple(p) for p in step.get("params") or []]
+    if params or step.get("ns_in") == "params":
+        groups.append("-G")
+    for key, value in params:
+        groups.append("--data-urlencode " + shell_quote(f"{key}={value}"))
     if step.get("ns_in") == "params" and step.get("slot") is not None:
-        params.append(("namespace", f"$NS{step['slot']}"))
-    if params:
-        words.append("-G")
-        for key, value in params:
-            if isinstance(value, str) and value.startswith("$NS"):
-                words.append(f'--data-urlencode "{key}={value}"')
-            else:
-                words.append("--data-urlencode " + shell_quote(f"{key}={value}"))
+        groups.append(f'--data-urlencode "namespace=$NS{step["slot"]}"')
     if "json" in step:
-        words += ["-H 'Content-Type: application/json'", "--data-binary", _json_with_ns(step)]
+        groups += ["-H 'Content-Type: application/json'", "--data-binary " + _json_with_ns(step)]
     elif "content" in step:
         ctype = step.get("content_type", "application/json")
-        words += ["-H " + shell_quote(f"Content-Type: {ctype}"), "--data-binary @-"]
+        groups += ["-H " + shell_quote(f"Content-Type: {ctype}"), "--data-binary @-"]
         content = step["content"]
         if step.get("ns_in") == "content":
-            quoted = f'"$NS{step["slot"]}"'.join(
-                shell_quote(p) for p in content.split("@NAMESPACE@")
-            )
+            quoted = _splice(content, "@NAMESPACE@", f"NS{step['slot']}_JSON")
         else:
             quoted = shell_quote(content)
-        return [f"printf '%s' {quoted} |", *words, f'"$TARGET{path}"']
-    return [*words, f'"$TARGET{path}"']
+        return [f"printf '%s' {quoted} |", *groups, f'"$TARGET{path}"']
+    return [*groups, f'"$TARGET{path}"']
 
 
 def write_shell(
@@ -735,7 +741,10 @@ def write_shell(
         'BASE="${NAMESPACE_PREFIX:-conformance}-repro-$$-$RANDOM"',
     ]
     for slot, suffix in enumerate(suffixes):
+        # the name as is (query parameters) and escaped for a JSON string (bodies)
+        escaped = json.dumps(suffix)[1:-1]
         lines.append(f'NS{slot}="$BASE"{shell_quote(suffix) if suffix else ""}')
+        lines.append(f'NS{slot}_JSON="$BASE"{shell_quote(escaped) if escaped else ""}')
     for number, step in enumerate(steps, 1):
         exp = step["expect"]
         lines.append("")
@@ -777,7 +786,7 @@ def write_shell(
         lines.append(
             f'curl -sS -o /dev/null -X POST -H "Api-Key: $PINECONE_API_KEY" '
             f"-H 'Content-Type: application/json' "
-            f'--data-binary "{{\\"deleteAll\\":true,\\"namespace\\":\\"$NS{slot}\\"}}" '
+            f'--data-binary "{{\\"deleteAll\\":true,\\"namespace\\":\\"$NS{slot}_JSON\\"}}" '
             f'"$TARGET/vectors/delete"'
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -188,8 +188,10 @@ def filters(allow_empty: bool = True) -> st.SearchStrategy[dict[str, Any]]:
 
     tree = st.recursive(leaf, extend, max_leaves=5)
     if not allow_empty:
-        return tree.filter(_no_empty)
-    return tree
+        tree = tree.filter(_no_empty)
+    # one simple condition half of the time: those match often enough to select something
+    simple = st.builds(lambda f, c: {f: c}, st.sampled_from(FIELDS), _condition())
+    return st.one_of(simple, tree)
 
 
 def _no_empty(flt: Any) -> bool:

@@ -1,0 +1,204 @@
+"""The response checks shared by the state machine and the reproducers (conformance/repro.py),
+on hand-made responses: tolerant where the API leaves room (ties, float32, a trailing empty page,
+`{}` metadata), strict everywhere else."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import repro
+
+NAMES = ["ns", "ns-2"]
+
+
+def ok(body, status=200):
+    return {"status": status, "json": body, "text": str(body)}
+
+
+def _query(cands, top_k=2, order="desc", **extra):
+    return {
+        "type": "query",
+        "candidates": cands,
+        "top_k": top_k,
+        "order": order,
+        "include_values": False,
+        "include_metadata": False,
+        "dense": True,
+        "slot": 0,
+        **extra,
+    }
+
+
+def _matches(*pairs):
+    return ok(
+        {"matches": [{"id": i, "score": s, "values": []} for i, s in pairs], "namespace": "ns"}
+    )
+
+
+CANDS = [["a", 0.9, 1e-4, False], ["b", 0.5, 1e-4, False], ["c", 0.5, 1e-4, False]]
+
+
+@pytest.mark.parametrize(
+    ("found", "problem"),
+    [
+        ((("a", 0.9), ("b", 0.5)), None),
+        ((("a", 0.9), ("c", 0.5)), None),  # a tie at the boundary: either record
+        ((("a", 0.90001), ("c", 0.49999)), None),  # float32 noise
+        ((("b", 0.5), ("a", 0.9)), "ranked after"),
+        ((("a", 0.9),), "1 matches, expected 2"),
+        ((("a", 0.9), ("b", 0.5), ("c", 0.5)), "3 matches"),
+        ((("a", 0.8), ("b", 0.5)), "score of 'a'"),
+        ((("a", 0.9), ("x", 0.5)), "not a record the query can return"),
+        ((("a", 0.9), ("a", 0.9)), "returned twice"),
+    ],
+)
+def test_query_order_ties_and_counts(found, problem):
+    got = repro.check_query(_query(CANDS), _matches(*found), NAMES)
+    if problem is None:
+        assert got is None
+    else:
+        assert got is not None and problem in got
+
+
+def test_query_missing_better_record():
+    cands = [["a", 0.9, 1e-4, False], ["b", 0.8, 1e-4, False], ["c", 0.1, 1e-4, False]]
+    got = repro.check_query(_query(cands), _matches(("a", 0.9), ("c", 0.1)), NAMES)
+    assert "should outrank" in got
+
+
+def test_query_euclidean_ascending():
+    cands = [["a", 1.0, 1e-4, False], ["b", 4.0, 1e-4, False]]
+    exp = _query(cands, order="asc")
+    assert repro.check_query(exp, _matches(("a", 1.0), ("b", 4.0)), NAMES) is None
+    assert "ranked after" in repro.check_query(exp, _matches(("b", 4.0), ("a", 1.0)), NAMES)
+
+
+def test_query_optional_candidates_may_be_left_out():
+    cands = [["a", 2.0, 1e-4, False], ["z", 0.0, 1e-5, True]]
+    exp = _query(cands, top_k=5, dense=False)
+    assert repro.check_query(exp, _matches(("a", 2.0)), NAMES) is None
+    assert repro.check_query(exp, _matches(("a", 2.0), ("z", 0.0)), NAMES) is None
+    assert "expected 1 to 2" in repro.check_query(exp, _matches(), NAMES)
+
+
+def test_query_include_flags():
+    exp = _query([["a", 1.0, 1e-4, False]], top_k=1, include_metadata=True)
+    exp["records"] = {"a": {"id": "a", "values": [1.0], "metadata": {"k": 1.0}}}
+    body = {"matches": [{"id": "a", "score": 1.0, "values": [], "metadata": {"k": 1}}]}
+    assert repro.check_query(exp, ok(body), NAMES) is None
+    body["matches"][0]["metadata"] = {"k": True}  # type-strict: true is not 1
+    assert "metadata" in repro.check_query(exp, ok(body), NAMES)
+    exp["include_metadata"] = False
+    assert "without includeMetadata" in repro.check_query(exp, ok(body), NAMES)
+    body["matches"][0].pop("metadata")
+    body["matches"][0]["values"] = [1.0]
+    assert "without includeValues" in repro.check_query(exp, ok(body), NAMES)
+
+
+def test_query_namespace_echo():
+    body = {"matches": [], "namespace": "other"}
+    assert "namespace echoed" in repro.check_query(_query([], top_k=1), ok(body), NAMES)
+
+
+def _pages(*pages):
+    out = []
+    for n, ids in enumerate(pages):
+        body = {"vectors": [{"id": i} for i in ids], "namespace": "ns"}
+        if n < len(pages) - 1:
+            body["pagination"] = {"next": f"t{n}"}
+        out.append(ok(body))
+    return {"pages": out}
+
+
+@pytest.mark.parametrize(
+    ("pages", "problem"),
+    [
+        ((["a", "b"], ["c"]), None),
+        ((["a", "b"], ["c"], []), None),  # a trailing empty page is tolerated
+        ((["a"], ["b", "c"]), "more pages after it"),
+        ((["a", "b", "c"],), "more than limit"),
+        ((["b", "a"], ["c"]), "bytewise order"),
+        ((["a", "b"],), "expected"),
+        ((["a", "b"], [], ["c"]), "page 2 has 0 ids"),
+    ],
+)
+def test_list_pagination(pages, problem):
+    got = repro.check_list({"ids": ["a", "b", "c"], "limit": 2}, _pages(*pages), NAMES)
+    assert got is None if problem is None else problem in got
+
+
+def test_list_unterminated():
+    out = _pages(["a", "b"])
+    out["unterminated"] = True
+    assert "did not end" in repro.check_list({"ids": ["a", "b"], "limit": 2}, out, NAMES)
+
+
+RPC = {"code": 3, "message": "bad", "details": []}
+
+
+@pytest.mark.parametrize(
+    ("out", "problem"),
+    [
+        (ok(RPC, 400), None),
+        (ok({"code": 5, "message": "x", "details": []}, 404), None),
+        ({"status": 413, "json": None, "text": "too large"}, None),
+        (ok({"upsertedCount": 1}), "HTTP 200 for an invalid request"),
+        (ok({**RPC, "code": 13}, 500), "server error"),
+        ({"error": "ReadTimeout: timed out"}, "no HTTP response"),
+        (ok({"code": 3, "message": "bad"}, 400), "details"),
+        (ok({"code": 9, "message": "bad", "details": []}, 400), "code 9"),
+        ({"status": 400, "json": None, "text": "Bad Request"}, "rpcStatus"),
+    ],
+)
+def test_error_shape(out, problem):
+    got = repro.check_error({"type": "error"}, out, NAMES)
+    assert got is None if problem is None else problem in got
+
+
+def test_fetch_compares_values_within_float32_and_metadata_exactly():
+    want = {"a": {"id": "a", "values": [0.1, 1.0], "metadata": {"k": ["x"]}}}
+    exp = {"type": "fetch", "vectors": want, "dense": True, "slot": 0}
+    got = {"a": {"id": "a", "values": [0.10000000149, 1.0], "metadata": {"k": ["x"]}}}
+    assert repro.check_fetch(exp, ok({"vectors": got, "namespace": "ns"}), NAMES) is None
+    got["a"]["values"] = [0.1001, 1.0]
+    assert "values" in repro.check_fetch(exp, ok({"vectors": got}), NAMES)
+    got["a"]["values"] = [0.1, 1.0]
+    got["b"] = {"id": "b", "values": [1.0, 1.0]}
+    assert "fetched ids" in repro.check_fetch(exp, ok({"vectors": got}), NAMES)
+
+
+def test_empty_metadata_is_the_same_as_none_and_sparse_order_is_free():
+    want = {"id": "a", "values": [1.0], "sparseValues": {"indices": [1, 5], "values": [0.5, 2.0]}}
+    got = {"id": "a", "values": [1.0], "metadata": {}}
+    got["sparseValues"] = {"indices": [5, 1], "values": [2.0, 0.5]}
+    assert repro.record_problem(got, want, dense=True) is None
+
+
+def test_stats_counts_vanishing_and_total():
+    exp = {"type": "stats", "counts": [2, None], "dimension": 8}
+    body = {"namespaces": {"ns": {"vectorCount": 2}, "x": {"vectorCount": 3}}}
+    body.update(dimension=8, totalVectorCount=5)
+    assert repro.check_stats(exp, ok(body), NAMES) is None
+    body["namespaces"]["ns-2"] = {"vectorCount": 0}
+    assert "holds no records" in repro.check_stats(exp, ok(body), NAMES)
+    assert repro.check_stats({**exp, "vanish": False}, ok(body), NAMES) is None
+    body["totalVectorCount"] = 2
+    assert "sum" in repro.check_stats({**exp, "vanish": False}, ok(body), NAMES)
+
+
+def test_same_value_is_type_strict():
+    assert repro.same_value(1, 1.0) and repro.same_value({"a": [1]}, {"a": [1.0]})
+    assert not repro.same_value(True, 1) and not repro.same_value("1", 1)
+    assert not repro.same_value({"a": 1}, {"a": 1, "b": 2})
+
+
+def test_build_request_injects_the_namespace():
+    names = ["base", "base/x"]
+    step = {"method": "POST", "path": "/q", "json": {"topK": 1}, "slot": 1, "ns_in": "json"}
+    _, _, _, body, headers = repro.build_request(step, names)
+    assert body == b'{"topK":1,"namespace":"base/x"}' and headers["Content-Type"]
+    step = {"method": "GET", "path": "/f", "params": [["ids", "a"]], "slot": 0, "ns_in": "params"}
+    assert repro.build_request(step, names)[2] == [("ids", "a"), ("namespace", "base")]
+    step = {"method": "POST", "path": "/u", "content": '{"namespace":"@NAMESPACE@","x":NaN}'}
+    step.update(slot=1, ns_in="content")
+    assert repro.build_request(step, ['a"b', 'a"b\\c'])[3] == b'{"namespace":"a\\"b\\\\c","x":NaN}'
