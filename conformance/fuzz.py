@@ -538,7 +538,7 @@ def open_database(spec: str | None) -> ExampleDatabase | None:
             raise ConfigError(
                 f"--examples-db {spec}: needs the `redis` Python package ({exc})"
             ) from None
-        return RedisExampleDatabase(redis.Redis.from_url(spec), expire_after=None)
+        return RedisExampleDatabase(redis.Redis.from_url(spec))
     return DirectoryBasedExampleDatabase(spec)
 
 

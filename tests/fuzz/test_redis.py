@@ -1,0 +1,105 @@
+"""`--examples-db redis://HOST:PORT`: sessions on different machines share what they find through
+hypothesis's Redis example database. Tested against a real `redis-server` on loopback (a free
+port, no persistence) that this module starts and stops."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from conformance.fuzz import main as fuzz_main
+from conformance.fuzz import open_database, run_session
+from tests.fuzz.conftest import make_context, mutant_server
+
+pytestmark = pytest.mark.timeout(240)
+redis = pytest.importorskip("redis", reason="the `redis` Python package is not installed")
+REDIS_SERVER = shutil.which("redis-server")
+if REDIS_SERVER is None:
+    pytest.skip(
+        "redis-server is not installed (apt-get install -y redis-server)", allow_module_level=True
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    port = _free_port()
+    argv = [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port)]
+    argv += ["--save", "", "--appendonly", "no"]  # no persistence
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"redis-server did not start on port {port}")
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def test_open_database_round_trip(redis_url):
+    db = open_database(redis_url)
+    db.save(b"key", b"value")
+    assert list(db.fetch(b"key")) == [b"value"]
+    db.delete(b"key", b"value")
+    assert list(db.fetch(b"key")) == []
+
+
+def test_a_failure_found_on_one_machine_is_replayed_on_another(redis_url, http):
+    """Session 1 saves its failure to Redis; session 2 (another seed, one generated example)
+    reports it from the shared database."""
+    with mutant_server("fetch-plus-literal") as server:
+        first = run_session(
+            make_context(server, http),
+            duration=60.0,
+            seed=1,
+            database=open_database(redis_url),
+            max_failures=1,
+            grace=5.0,
+        )
+        assert first.failures, "session 1 found nothing"
+        assert redis.Redis.from_url(redis_url).dbsize() > 0
+        second = run_session(
+            make_context(server, http),
+            duration=60.0,
+            seed=4242,
+            database=open_database(redis_url),
+            max_failures=1,
+            max_examples=1,
+            chunk_examples=1,
+            grace=5.0,
+        )
+    assert [f.signature for f in second.failures] == [first.failures[0].signature]
+    assert second.failures[0].first_example == 1
+
+
+def test_command_line_accepts_a_redis_database(redis_url, tmp_path, capsys):
+    argv = ["--duration", "2s", "--seed", "3", "--examples-db", redis_url, "--quiet"]
+    code = fuzz_main([*argv, "--report-dir", str(tmp_path)])
+    assert code == 0, capsys.readouterr().err
