@@ -197,3 +197,11 @@ def test_mutant_is_killed(
         assert named & declared, (own.failures, sorted(declared))
         via = f"{via} (own behavior: {own.failures[0].test})"
     record_property(VERDICT, f"killed|{name}|{via}")
+
+
+def test_runner_rejects_unknown_mutant(capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m tests.mutants.run` with an unknown name exits 2 and lists the mutants."""
+    from tests.mutants.run import main
+
+    assert main(["no-such-mutant", "--port", "0"]) == 2
+    assert "upsert-keeps-old" in capsys.readouterr().err
