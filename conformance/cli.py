@@ -38,6 +38,8 @@ usage: pinecone-conformance run [OPTIONS] [PYTEST OPTIONS]
        pinecone-conformance behaviors [--untested] [--json] [OPTIONS]
        pinecone-conformance serve [REFERENCE SERVER OPTIONS]
        pinecone-conformance bench [BENCH OPTIONS]
+       pinecone-conformance fuzz [OPTIONS] [--duration 10m] [--seed N] [--examples-db PATH|redis://H:P]
+       pinecone-conformance replay reports/<run id>/repro-<n>.py --target URL
 
 run        run the suite: same as `pytest --pyargs conformance.suite [OPTIONS]` (add `-n 2` or
            `-n auto` to run in parallel). Without --target it starts the bundled reference server.
@@ -47,6 +49,9 @@ compare    list the behaviors whose outcome differs between two runs
 behaviors  list the behavior catalog with the tests behind each behavior
 serve      run the bundled reference server (`python -m reference_server --help`)
 bench      benchmark the reference server
+fuzz       fuzz the target against a model of the data plane for a time budget; failures are
+           shrunk and written as reports/<run id>/repro-<n>.py and .sh (`fuzz --help`)
+replay     re-run one reproducer: exit 0 the target conforms, 1 reproduced
 
 Suite options (each also from its environment variable and from `--config FILE` keys;
 precedence: command line > environment > file):
@@ -189,6 +194,18 @@ def bench(argv: Sequence[str]) -> int:
     return int(bench_mod.main(list(argv)) or 0)
 
 
+def fuzz(argv: Sequence[str]) -> int:
+    from conformance import fuzz as fuzz_mod
+
+    return int(fuzz_mod.main(list(argv)) or 0)
+
+
+def replay(argv: Sequence[str]) -> int:
+    from conformance import repro
+
+    return int(repro.replay_main(list(argv)) or 0)
+
+
 def _load(path: str, command: str) -> dict | None:
     from conformance import results
 
@@ -288,6 +305,8 @@ COMMANDS = {
     "behaviors": behaviors,
     "serve": serve,
     "bench": bench,
+    "fuzz": fuzz,
+    "replay": replay,
 }
 
 

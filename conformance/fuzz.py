@@ -19,7 +19,9 @@ import itertools
 import json
 import math
 import re
+import signal
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -773,6 +775,10 @@ class Progress:
         self.stream.flush()
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pinecone-conformance fuzz",
@@ -850,6 +856,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         suite.close()
         print(f"pinecone-conformance fuzz: server did not start: {redact(str(exc))}", file=err)
         return 4
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: keep what was found
     report_dir = Path(args.report_dir) / run_id
     target = cfg.target or ("embedded" + (f" ({cfg.server_command})" if cfg.server_command else ""))
     http = make_http(cfg.request_timeout)

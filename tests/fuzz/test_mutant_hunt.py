@@ -1,0 +1,69 @@
+"""The fuzzer alone, with no example-based test, finds most mutants of tests/mutants.
+
+Each mutant gets a short derandomized session (`--seed`, a fixed budget of examples: the same
+examples on a fast or a loaded machine) that stops at its first failure; two run at a time. The
+test prints which mutants were found and by which operation, and needs at least MIN_FOUND.
+Mutants outside the fuzzer's reach (control plane, namespaces API, LSN headers, `__default__`)
+run too and are expected to survive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.fuzz.conftest import REPO, mutant_command
+from tests.mutants.mutants import MUTANTS
+
+pytestmark = pytest.mark.timeout(1200)
+MIN_FOUND = 20
+EXAMPLES = 30
+STEPS = 20
+PARALLEL = 2
+SESSION_TIMEOUT = 300
+
+
+def _hunt(name: str, out: Path) -> tuple[str, str | None, str]:
+    """(mutant, signature of the first failure or None, note)."""
+    report = out / name
+    argv = [sys.executable, "-m", "conformance.fuzz", "--server-command", mutant_command(name)]
+    argv += ["--seed", "0", "--examples", str(EXAMPLES), "--steps", str(STEPS)]
+    argv += ["--duration", "240s", "--shrink-time", "2s", "--max-failures", "1"]
+    argv += ["--examples-db", "none", "--report-dir", str(report), "--quiet"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINECONE_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    try:
+        run = subprocess.run(
+            argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=SESSION_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        return name, None, "session timed out"
+    results = list(report.glob("*/results.json"))
+    if run.returncode not in (0, 1) or not results:
+        return name, None, f"exit {run.returncode}: {run.stderr[-500:]}"
+    data = json.loads(results[0].read_text())
+    if not data["failures"]:
+        return name, None, f"{data['examples']} examples"
+    first = data["failures"][0]
+    return name, first["signature"], f"example {first['first_example']}: {first['problem'][:70]}"
+
+
+def test_fuzzing_alone_finds_the_mutants(tmp_path, capsys):
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        outcomes = list(pool.map(lambda n: _hunt(n, tmp_path), sorted(MUTANTS)))
+    found = [o for o in outcomes if o[1] is not None]
+    errors = [o for o in outcomes if o[2].startswith(("exit", "session timed out"))]
+    with capsys.disabled():
+        print(f"\nfuzz mutant hunt ({EXAMPLES} examples of {STEPS} steps, seed 0):")
+        for name, signature, note in outcomes:
+            verdict = f"found   {signature}" if signature else "missed "
+            print(f"  {name:32} {verdict:50} {note}")
+        print(f"found {len(found)}/{len(outcomes)} mutants")
+    assert not errors, f"sessions that did not run: {errors}"
+    assert len(found) >= MIN_FOUND, f"only {len(found)} mutants found"
