@@ -2,8 +2,10 @@
 
 The split that matters to a vendor: `failed` means the target is non-conformant, while
 `harness-error`, `cleanup-error` and `target-unavailable` mean the verdict could not be reached.
-An AssertionError (or `pytest.fail`) is a statement about the target; any other exception in a
-test or fixture setup is the suite breaking; a transport error is the target going away.
+An AssertionError (or `pytest.fail`) is a statement about the target, and so is any exception a
+test's own code raises while reading a response (a missing field); an exception raised inside the
+suite machinery (client, Space, fixtures, launcher) is the suite breaking; a transport error is
+the target going away.
 """
 
 from __future__ import annotations
@@ -62,8 +64,15 @@ def is_transport_error(exc_type: type[BaseException]) -> bool:
     )
 
 
-def classify_failure(when: str, exc_type: type[BaseException] | None) -> str:
-    """The outcome of a test phase that raised `exc_type` (None: unknown, e.g. a lost worker)."""
+def classify_failure(
+    when: str, exc_type: type[BaseException] | None, *, raised_in_test_code: bool = False
+) -> str:
+    """The outcome of a test phase that raised `exc_type` (None: unknown, e.g. a lost worker).
+
+    `raised_in_test_code`: the innermost suite frame of the traceback is a test module or a suite
+    helper rather than the machinery (client, Space, fixtures). A test reading a response that
+    lacks a field (KeyError, TypeError on None...) has found a non-conformance, not a suite bug.
+    """
     if exc_type is None:
         return HARNESS_ERROR
     if is_transport_error(exc_type):
@@ -72,6 +81,8 @@ def classify_failure(when: str, exc_type: type[BaseException] | None) -> str:
         return CLEANUP_ERROR
     # pytest.fail() raises Failed, an OutcomeException (not an Exception subclass).
     if issubclass(exc_type, AssertionError) or exc_type.__name__ == "Failed":
+        return FAILED
+    if raised_in_test_code and issubclass(exc_type, Exception):
         return FAILED
     return HARNESS_ERROR
 

@@ -352,7 +352,13 @@ def _phase_record(
         data["reason"] = redact(oc.skip_reason(str(reason).removeprefix("Skipped: ")))
     elif report.failed:
         excinfo = call.excinfo
-        kind = oc.classify_failure(report.when, excinfo.type if excinfo else None)
+        kind = oc.classify_failure(
+            report.when,
+            excinfo.type if excinfo else None,
+            raised_in_test_code=report.when == "call"
+            and excinfo is not None
+            and _raised_in_test_code(config, excinfo),
+        )
         start_failure = config.stash.get(START_FAILURE_KEY, None)
         if start_failure and report.when == "setup":
             kind = start_failure
@@ -368,6 +374,20 @@ def _phase_record(
         if transcript:
             data["transcript"], data["transcript_omitted"] = transcript, omitted
     return data
+
+
+def _raised_in_test_code(config: pytest.Config, excinfo: pytest.ExceptionInfo[Any]) -> bool:
+    """Whether the innermost frame in the conformance package or a suite directory is in a suite
+    directory (a test or its helper), not in the machinery around it."""
+    package = SUITE_DIR.parent.resolve()
+    dirs = [d.resolve() for d in _suite_dirs(config)]
+    for entry in reversed(excinfo.traceback):
+        path = Path(str(entry.path)).resolve()
+        if any(path.is_relative_to(d) for d in dirs):
+            return True
+        if path.is_relative_to(package):
+            return False
+    return False
 
 
 def _is_suite_report(report: pytest.TestReport) -> bool:
@@ -618,7 +638,8 @@ def _finish(session: pytest.Session, exitstatus: int) -> dict[str, Any] | None:
         "finished_at": _utc(finished),
         "duration": round(finished - started, 3),
     }
-    doc = results.assemble(facts, tests, cat.values(), rows, aborted)
+    scope = [b for b in cat.values() if profiles.includes(run["profile"], b)]
+    doc = results.assemble(facts, tests, scope, rows, aborted)
     if run["reports_dir"]:
         from conformance import report
 

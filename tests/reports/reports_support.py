@@ -52,7 +52,11 @@ def test_not_applicable():
 @pytest.mark.behavior("HARNESS-D")
 def test_harness(dense_space):
     dense_space.stats()
-    {}["missing"]
+    dense_space.upsert([{"id": "x", "values": object()}])  # the client cannot encode it
+
+@pytest.mark.behavior("FAIL-B")
+def test_missing_field(dense_space):
+    assert dense_space.fetch(["nope"]).json["no-such-field"]
 
 @pytest.mark.behavior("CLEANUP-E")
 def test_cleanup(broken_cleanup):

@@ -11,8 +11,10 @@ from reports_support import run_suite
 
 PASS = '\nimport pytest\n@pytest.mark.behavior("PASS-A")\ndef test_a():\n    pass\n'
 FAIL = PASS + '\n@pytest.mark.behavior("FAIL-B")\ndef test_b():\n    assert 1 == 2\n'
-HARNESS = PASS + '\n@pytest.mark.behavior("HARNESS-D")\ndef test_d():\n    raise KeyError("x")\n'
-BOTH = FAIL + '\n@pytest.mark.behavior("HARNESS-D")\ndef test_d():\n    raise KeyError("x")\n'
+BROKEN = '\n@pytest.mark.behavior("HARNESS-D")\ndef test_d(broken):\n    pass\n'
+FIXTURE = '\n@pytest.fixture\ndef broken():\n    raise RuntimeError("fixture broke")\n'
+HARNESS = PASS + FIXTURE + BROKEN
+BOTH = FAIL + FIXTURE + BROKEN
 
 
 @pytest.mark.parametrize(

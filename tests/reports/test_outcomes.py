@@ -29,6 +29,15 @@ def test_classify_failure(when, exc, outcome) -> None:
     assert oc.classify_failure(when, exc) == outcome
 
 
+def test_exceptions_raised_by_test_code_are_failures() -> None:
+    """A test indexing a response that lacks a field found a non-conformance."""
+    assert oc.classify_failure("call", KeyError, raised_in_test_code=True) == oc.FAILED
+    assert oc.classify_failure("call", KeyError, raised_in_test_code=False) == oc.HARNESS_ERROR
+    assert oc.classify_failure("call", KeyboardInterrupt, raised_in_test_code=True) == (
+        oc.HARNESS_ERROR
+    )
+
+
 @pytest.mark.parametrize(
     ("tests", "outcome"),
     [

@@ -39,6 +39,7 @@ def test_every_outcome_class(run) -> None:
     assert outcomes(doc) == {
         "test_pass": "passed",
         "test_fail": "expected-failure",
+        "test_missing_field": "expected-failure",
         "test_not_applicable": "not-applicable",
         "test_harness": "harness-error",
         "test_cleanup": "cleanup-error",
@@ -65,6 +66,8 @@ def test_failure_detail_and_no_key(run) -> None:
     assert any(e["url"].endswith("ids=nope&namespace=" + e["url"].rsplit("=", 1)[-1])
                for e in failed["transcript"])  # fmt: skip
     assert failed["transcript"][-1]["request_headers"]["Api-Key"] == "***"
+    assert tests["test_missing_field"]["message"].startswith("KeyError: 'no-such-field'")
+    assert tests["test_harness"]["message"].startswith("TypeError")
     assert tests["test_not_applicable"]["reason"] == "the target has no such thing"
     assert tests["test_cleanup"]["when"] == "teardown"
     assert "transcript" not in tests["test_pass"]
@@ -125,6 +128,6 @@ def test_sample_is_consistent_with_the_rollup() -> None:
 def test_xdist_writes_once(tmp_path) -> None:
     process, doc = run_suite(tmp_path, "-n", "2")
     assert doc is not None, process.stdout + process.stderr
-    assert len(doc["tests"]) == 7 and doc["options"]["workers"] == 2
+    assert len(doc["tests"]) == 8 and doc["options"]["workers"] == 2
     assert len([p for p in (tmp_path / "reports").iterdir() if p.name != "latest"]) == 1
     assert outcomes(doc)["test_harness"] == "harness-error"
