@@ -1,18 +1,23 @@
 """`pinecone-conformance bench`: latency and throughput figures for a Pinecone-compatible index.
 
 Against `--target URL` (an index's data-plane URL) or, by default, a reference server it starts
-itself as a subprocess. It loads `--records` vectors of `--dimension` in batches of 100 (the
-upsert figure), then measures fetch of one id, query topK 10 with and without a metadata filter
-matching about 10%, and, for scale, a bare numpy matrix–vector product over the same float32 data.
-For a server it started it also reports the peak RSS (VmHWM) against the raw data size. It prints
-figures only; nothing here asserts a wall-clock time.
+itself as a subprocess. It loads `--records` vectors of `--dimension` in batches of 100 over
+`--connections` concurrent keep-alive connections (the upsert figure: vectors over the wall-clock
+time of the whole load, request encoding included), then measures fetch of one id, query topK 10
+with and without a metadata filter matching about 10%, and, for scale, a bare numpy matrix–vector
+product `M @ q` over the same C-contiguous float32 data in this process. The three are measured
+in alternating rounds of 20, so a change in machine load affects them alike. For a server it
+started it also reports the peak RSS (VmHWM) against the raw data size. It prints figures only;
+nothing here asserts a wall-clock time.
+
+Bodies are JSON encoded with orjson straight from the float32 arrays, so each value is written
+as the shortest text that reads back as the same float32 (the six-decimal numbers generated).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import queue
 import subprocess
 import sys
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 
 import httpx
 import numpy as np
+import orjson
 
 BATCH = 100
 TOP_K = 10
@@ -33,6 +39,9 @@ API_VERSION = "2025-10"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 VISIBLE_TIMEOUT = 120.0
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY
+ROUND = 20  # query calls of one kind in a row
+PARK_SECONDS = 0.25  # pause between rounds (OpenBLAS threads spin ~0.1 s after a call)
 
 
 @dataclass
@@ -57,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dimension", type=_positive, default=768, help="vector dimension")
     parser.add_argument("--queries", type=_positive, default=200, help="queries per variant")
     parser.add_argument("--fetches", type=_positive, default=1000, help="fetch requests")
+    parser.add_argument(
+        "--connections",
+        type=_positive,
+        default=2,
+        help="concurrent connections the upserts are sent over (default 2)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="random seed for data and queries")
     return parser
 
@@ -175,10 +190,12 @@ def _measure(
     rng: np.random.Generator,
     target: Target,
 ) -> None:
-    seconds = _load(client, data, namespace)
+    seconds, request_seconds = _load(target, data, namespace, args.connections)
     print(
         f"upsert (batches of {BATCH}): {args.records / seconds:,.0f} vectors/s "
-        f"({args.records} vectors in {seconds:.2f} s of request time)"
+        f"({args.records} vectors in {seconds:.2f} s wall clock over {args.connections} "
+        f"connection(s), encoding included; mean request "
+        f"{request_seconds * 1000 / -(-args.records // BATCH):.2f} ms)"
     )
     _wait_visible(client, namespace, args.records)
 
@@ -189,17 +206,14 @@ def _measure(
     print(f"fetch 1 id: p50 {_ms(fetch, 50)}, p99 {_ms(fetch, 99)} ({args.fetches} requests)")
 
     queries = rng.standard_normal((args.queries, args.dimension)).astype(np.float32)
-    plain = _query_latencies(client, namespace, queries, None)
+    plain, filtered, baseline = _query_latencies(client, namespace, data, queries)
     print(
         f"query topK {TOP_K}: p50 {_ms(plain, 50)}, p99 {_ms(plain, 99)} ({args.queries} queries)"
     )
-    filtered = _query_latencies(client, namespace, queries, {"category": {"$eq": 3}})
     print(
         f"query topK {TOP_K} with filter (~10% match): p50 {_ms(filtered, 50)}, "
         f"p99 {_ms(filtered, 99)} ({args.queries} queries)"
     )
-
-    baseline = _latencies([lambda q=q: data @ q for q in queries])  # type: ignore[misc]
     print(
         f"numpy matrix-vector product ({args.records} x {args.dimension} float32): p50 "
         f"{_ms(baseline, 50)}"
@@ -221,27 +235,59 @@ def _measure(
         print(f"server peak RSS: n/a for --target; raw float32 data {raw / 2**20:,.1f} MiB")
 
 
-def _load(client: httpx.Client, data: np.ndarray, namespace: str) -> float:
-    """Upsert every row in batches; return the summed request time (encoding excluded)."""
-    total = 0.0
-    for start in range(0, len(data), BATCH):
-        rows = data[start : start + BATCH].tolist()
-        vectors = [
-            {
-                "id": f"id-{start + k}",
-                "values": row,
-                "metadata": {"category": (start + k) % CATEGORIES},
-            }
-            for k, row in enumerate(rows)
-        ]
-        body = json.dumps({"vectors": vectors, "namespace": namespace}).encode()
-        began = time.perf_counter()
-        response = client.post(
-            "/vectors/upsert", content=body, headers={"Content-Type": "application/json"}
-        )
-        total += time.perf_counter() - began
-        _check(response, "upsert")
-    return total
+def _upsert_body(data: np.ndarray, start: int, namespace: str) -> bytes:
+    """One batch as JSON; orjson writes each float32 as its shortest round-trip text."""
+    vectors = [
+        {"id": f"id-{start + k}", "values": row, "metadata": {"category": (start + k) % CATEGORIES}}
+        for k, row in enumerate(data[start : start + BATCH])
+    ]
+    return orjson.dumps({"vectors": vectors, "namespace": namespace}, option=_NUMPY)
+
+
+def _load(
+    target: Target, data: np.ndarray, namespace: str, connections: int
+) -> tuple[float, float]:
+    """Upsert every row in batches over `connections` keep-alive connections.
+
+    Returns the wall-clock seconds of the whole load (encoding included: each connection encodes
+    its next batch itself) and the summed request seconds.
+    """
+    starts = iter(range(0, len(data), BATCH))
+    take = threading.Lock()
+    request_seconds = [0.0] * connections
+    errors: list[BaseException] = []
+    headers = {
+        "Api-Key": target.api_key,
+        "X-Pinecone-Api-Version": API_VERSION,
+        "Content-Type": "application/json",
+    }
+
+    def worker(slot: int) -> None:
+        try:
+            with httpx.Client(base_url=target.url, headers=headers, timeout=120.0) as client:
+                while not errors:
+                    with take:
+                        start = next(starts, None)
+                    if start is None:
+                        return
+                    body = _upsert_body(data, start, namespace)
+                    began = time.perf_counter()
+                    response = client.post("/vectors/upsert", content=body)
+                    request_seconds[slot] += time.perf_counter() - began
+                    _check(response, "upsert")
+        except BaseException as error:  # re-raised in the calling thread
+            errors.append(error)
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    if errors:
+        raise errors[0]
+    return seconds, sum(request_seconds)
 
 
 def _wait_visible(client: httpx.Client, namespace: str, expected: int) -> None:
@@ -266,14 +312,17 @@ def _fetch(client: httpx.Client, namespace: str, record_id: str) -> None:
 
 
 def _query_latencies(
-    client: httpx.Client, namespace: str, queries: np.ndarray, filter_: dict | None
-) -> np.ndarray:
-    bodies = []
-    for q in queries:
-        body: dict = {"vector": q.tolist(), "topK": TOP_K, "namespace": namespace}
-        if filter_ is not None:
-            body["filter"] = filter_
-        bodies.append(json.dumps(body).encode())
+    client: httpx.Client, namespace: str, data: np.ndarray, queries: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds per plain query, filtered query and bare `data @ q`, in alternating rounds.
+
+    Rounds of ROUND calls of each kind keep a drift in machine load from favouring one kind.
+    A pause after each run lets the BLAS worker threads of the process that just ran park again
+    (OpenBLAS threads spin for a while after a product), so they do not steal a core from the
+    next run: on a small machine that would otherwise slow the first calls after each switch.
+    """
+    matrix = np.ascontiguousarray(data, dtype=np.float32)  # already so: no copy
+    filter_ = {"category": {"$eq": 3}}
 
     def query(body: bytes) -> None:
         response = client.post("/query", content=body, headers={"Content-Type": "application/json"})
@@ -281,7 +330,21 @@ def _query_latencies(
         if len(response.json().get("matches", [])) != TOP_K:
             raise BenchError("query returned fewer than topK matches")
 
-    return _latencies([lambda b=b: query(b) for b in bodies])  # type: ignore[misc]
+    kinds: list[list[Callable[[], object]]] = [[], [], []]
+    for q in queries:
+        body = {"vector": q, "topK": TOP_K, "namespace": namespace}
+        encoded = orjson.dumps(body, option=_NUMPY)
+        with_filter = orjson.dumps({**body, "filter": filter_}, option=_NUMPY)
+        vector = np.ascontiguousarray(q)
+        kinds[0].append(lambda b=encoded: query(b))  # type: ignore[misc]
+        kinds[1].append(lambda b=with_filter: query(b))  # type: ignore[misc]
+        kinds[2].append(lambda v=vector: matrix @ v)  # type: ignore[misc]
+    times: list[list[float]] = [[], [], []]
+    for start in range(0, len(queries), ROUND):
+        for kind, calls in enumerate(kinds):
+            times[kind].extend(_latencies(calls[start : start + ROUND]))
+            time.sleep(PARK_SECONDS)
+    return np.array(times[0]), np.array(times[1]), np.array(times[2])
 
 
 def _latencies(calls: list[Callable[[], object]]) -> np.ndarray:
