@@ -318,6 +318,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def update(self, data: st.DataObject) -> None:
         slot = data.draw(SLOTS)
+        self._settle(slot)  # an update of a record not yet visible may be a no-op
         body: dict[str, Any] = {"id": self._id(data)}
         fields = data.draw(UPDATE_FIELDS)
         if "values" in fields and self.dense:
@@ -351,6 +352,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete_ids(self, data: st.DataObject) -> None:
         slot = data.draw(SLOTS)
+        self._settle(slot)
         ids = [self._id(data) for _ in range(data.draw(BATCH))]
         self.model.delete_ids(str(slot), ids)
         if data.draw(LEGACY):
