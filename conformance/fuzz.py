@@ -470,6 +470,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         step = {**_post("/vectors/fetch_by_metadata", body, slot), "kind": "pages"}
         self._run("fetch-by-metadata", step, expect, True)
 
+    @rule(data=st.data())
     def stats(self, data: st.DataObject) -> None:
         counts = [self.model.count(str(s)) for s in range(len(self.names))]
         expect = {
