@@ -58,6 +58,21 @@ class Column:
         else:
             self.num[row] = value
 
+    def set_many(self, rows: list[int], values: list[Any]) -> None:
+        """`set` for many rows at once; numbers and strings in one numpy assignment each."""
+        kinds = set(map(type, values))
+        if kinds == {float} or kinds == {str}:
+            at = np.array(rows, dtype=np.int64)
+            self.present[at] = True
+            if str in kinds:
+                code_of = self.code_of
+                self.code[at] = [code_of(value) for value in values]
+            else:
+                self.num[at] = values
+            return
+        for row, value in zip(rows, values, strict=True):
+            self.set(row, value)
+
     def clear(self, row: int) -> None:
         self.present[row] = False
         self.num[row] = np.nan
@@ -106,6 +121,23 @@ class MetadataIndex:
         if new:
             for name, value in new.items():
                 self._column_for_write(name).set(row, value)
+
+    def add_rows(self, start: int, metas: list[dict[str, Any] | None]) -> None:
+        """Index fresh rows `start`, `start + 1`, ... (rows past the end hold nothing yet).
+
+        Gathers the values field by field first, so each column is written once per batch.
+        """
+        fields: dict[str, tuple[list[int], list[Any]]] = {}
+        for row, meta in enumerate(metas, start):
+            if meta:
+                for name, value in meta.items():
+                    entry = fields.get(name)
+                    if entry is None:
+                        entry = fields[name] = ([], [])
+                    entry[0].append(row)
+                    entry[1].append(value)
+        for name, (rows, values) in fields.items():
+            self._column_for_write(name).set_many(rows, values)
 
     def move_row(
         self, src: int, dst: int, src_meta: dict[str, Any] | None, dst_meta: dict[str, Any] | None

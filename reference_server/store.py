@@ -210,8 +210,11 @@ class Namespace:
         metas: list[Metadata | None],
     ) -> None:
         """Insert or wholly replace records; for duplicate ids the last one wins."""
-        last = {vector_id: i for i, vector_id in enumerate(ids)}
         known = self.rows
+        if known.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
+            self._append(ids, matrix, sparse, metas)
+            return
+        last = {vector_id: i for i, vector_id in enumerate(ids)}
         new = sum(1 for vector_id in last if vector_id not in known)
         self._reserve(self.n + new)
         rows = np.empty(len(last), dtype=np.int64)
@@ -235,6 +238,27 @@ class Namespace:
             self.dense.put(rows, values)
             self.norms[rows] = self._norms_of(values)
         self._touched(new > 0)
+
+    def _append(
+        self,
+        ids: list[str],
+        matrix: np.ndarray | None,
+        sparse: list[Sparse | None],
+        metas: list[Metadata | None],
+    ) -> None:
+        """`upsert` of distinct ids none of which exists yet: whole-batch operations only."""
+        start = len(self.ids)
+        stop = start + len(ids)
+        self._reserve(stop)
+        self.ids.extend(ids)
+        self.rows.update(zip(ids, range(start, stop), strict=True))
+        self.sparse.extend(sparse)
+        self.meta.extend(metas)
+        self.index.add_rows(start, metas)
+        if self.dense is not None and matrix is not None:
+            self.dense.put(np.arange(start, stop), matrix)
+            self.norms[start:stop] = self._norms_of(matrix)
+        self._touched(True)
 
     def update(
         self, row: int, values: np.ndarray | None, sparse: Sparse | None, metadata: Metadata | None
