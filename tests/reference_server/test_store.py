@@ -198,3 +198,25 @@ def test_update_merges_and_checks_merged_size() -> None:
         assert store.last_lsn == lsn
         store.update_by_id("a", "missing", None, None, {"n": 3.0})
         assert store.namespaces["a"].n == 1
+
+
+def test_batch_append_indexes_every_metadata_kind() -> None:
+    ns = Namespace(2, "cosine")
+    metas = [
+        {"g": "a", "n": 1.0, "b": True, "l": ["x", "y"]},
+        {"g": "b", "n": 2.0, "mixed": "s"},
+        None,
+        {"g": "a", "mixed": 3.0, "b": False},
+    ]
+    ns.upsert(["r0", "r1", "r2", "r3"], np.ones((4, 2), np.float32), [None] * 4, metas)
+
+    def ids(filter_: dict) -> list[str]:
+        return sorted(ns.ids[row] for row in ns.matching_rows(parse_filter(filter_)))
+
+    assert ids({"g": "a"}) == ["r0", "r3"]
+    assert ids({"n": {"$gte": 1.5}}) == ["r1"]
+    assert ids({"b": True}) == ["r0"]
+    assert ids({"l": {"$in": ["y"]}}) == ["r0"]
+    assert ids({"mixed": "s"}) == ["r1"]
+    assert ids({"mixed": {"$gt": 2.0}}) == ["r3"]
+    assert ids({"g": {"$exists": False}}) == ["r2"]
