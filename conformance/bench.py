@@ -7,7 +7,8 @@ time of the whole load, request encoding included), then measures fetch of one i
 with and without a metadata filter matching about 10%, and, for scale, a bare numpy matrix–vector
 product `M @ q` over the same C-contiguous float32 data in this process. The three are measured
 in alternating rounds of 20, so a change in machine load affects them alike. For a server it
-started it also reports the peak RSS (VmHWM) against the raw data size. It prints figures only;
+started it also reports the server's CPU time per upsert batch (a figure other load on the
+machine barely affects) and its peak RSS (VmHWM) against the raw data size. It prints figures only;
 nothing here asserts a wall-clock time.
 
 Bodies are JSON encoded with orjson straight from the float32 arrays, so each value is written
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import queue
 import subprocess
 import sys
@@ -190,13 +192,22 @@ def _measure(
     rng: np.random.Generator,
     target: Target,
 ) -> None:
+    batches = -(-args.records // BATCH)
+    cpu_before = _cpu_seconds(target.pid) if target.pid is not None else None
     seconds, request_seconds = _load(target, data, namespace, args.connections)
     print(
         f"upsert (batches of {BATCH}): {args.records / seconds:,.0f} vectors/s "
         f"({args.records} vectors in {seconds:.2f} s wall clock over {args.connections} "
-        f"connection(s), encoding included; mean request "
-        f"{request_seconds * 1000 / -(-args.records // BATCH):.2f} ms)"
+        f"connection(s), encoding included; mean request {request_seconds * 1000 / batches:.2f} ms)"
     )
+    if target.pid is not None and cpu_before is not None:
+        # Independent of other load on the machine: what the server itself spent per batch.
+        per_batch = (_cpu_seconds(target.pid) - cpu_before) / batches
+        capacity = f"at most {BATCH / per_batch:,.0f}" if per_batch > 0 else "unmeasurably many"
+        print(
+            f"upsert server CPU: {per_batch * 1000:.2f} ms per batch (user + system), "
+            f"{capacity} vectors/s with a core to itself"
+        )
     _wait_visible(client, namespace, args.records)
 
     ids = rng.integers(0, args.records, size=args.fetches)
@@ -365,6 +376,13 @@ def _ms(times: np.ndarray, percentile: int) -> str:
 def _check(response: httpx.Response, what: str) -> None:
     if response.status_code != 200:
         raise BenchError(f"{what} answered {response.status_code}: {response.text[:200]}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_rss(pid: int) -> int:

@@ -11,6 +11,7 @@ from conformance.bench import main
 
 FIGURES = [
     r"^upsert \(batches of 100\): [\d,]+ vectors/s",
+    r"^upsert server CPU: [\d.]+ ms per batch",
     r"^fetch 1 id: p50 [\d.]+ ms, p99 [\d.]+ ms",
     r"^query topK 10: p50 [\d.]+ ms, p99 [\d.]+ ms",
     r"^query topK 10 with filter \(~10% match\): p50 [\d.]+ ms, p99 [\d.]+ ms",
