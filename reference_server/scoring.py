@@ -7,6 +7,7 @@ exact.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -71,28 +72,31 @@ class SparseMatrix:
 
 
 def _scan_parallel(count: int, work: Callable[[int], None]) -> None:
-    """Run `work(b)` for every block b in 0..count-1, split into contiguous runs across threads.
+    """Run `work(b)` for every block b in 0..count-1, spread over a few threads.
 
-    The kernels release the GIL, so on a machine with more than one core the runs proceed in
-    parallel; the calling thread takes the first run, so there is one hand-off per query.
+    The kernels release the GIL, so on a machine with more than one core the blocks are scanned
+    in parallel. Threads take the next block from a shared counter, so a helper the scheduler
+    starts late simply does fewer blocks, and one that has not started when the caller is done
+    is cancelled instead of waited for.
     """
     parts = min(SCAN_THREADS, count // MIN_BLOCKS_PER_THREAD)
     if parts <= 1:
         for b in range(count):
             work(b)
         return
+    blocks = itertools.count()  # next() on it is atomic under the GIL
 
-    def run(lo: int, hi: int) -> None:
-        for b in range(lo, hi):
+    def run() -> None:
+        while (b := next(blocks)) < count:
             work(b)
 
-    bounds = [count * i // parts for i in range(parts + 1)]
-    futures = [_pool().submit(run, bounds[i], bounds[i + 1]) for i in range(1, parts)]
+    helpers = [_pool().submit(run) for _ in range(parts - 1)]
     try:
-        run(bounds[0], bounds[1])
+        run()
     finally:
-        for future in futures:
-            future.result()
+        for helper in helpers:
+            if not helper.cancel():
+                helper.result()
 
 
 def _pool() -> ThreadPoolExecutor:
