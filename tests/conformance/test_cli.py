@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from conformance import cli
 
 
-def pc(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def pc(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the command in `cwd` (a temporary folder: a run writes its reports there)."""
     command = [sys.executable, "-m", "conformance.cli", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd
+    )
 
 
 def test_help_documents_options_and_exit_codes() -> None:
@@ -37,8 +41,8 @@ def test_help_documents_options_and_exit_codes() -> None:
     ],
     ids=["unknown-command", "bad-option", "unavailable", "unknown-behavior"],
 )
-def test_exit_codes(args, code, message) -> None:
-    result = pc(*args)
+def test_exit_codes(args, code, message, tmp_path) -> None:
+    result = pc(*args, cwd=tmp_path)
     assert result.returncode == code, result.stdout + result.stderr
     assert message in result.stdout + result.stderr
 

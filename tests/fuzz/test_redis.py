@@ -95,8 +95,11 @@ def test_a_failure_found_on_one_machine_is_replayed_on_another(redis_url, http):
             chunk_examples=1,
             grace=5.0,
         )
-    assert [f.signature for f in second.failures] == [first.failures[0].signature]
-    assert second.failures[0].first_example == 1
+    # Shrinking is time-capped, so a loaded machine may also save a second distinct failure;
+    # what matters is that the earlier one is reported by the very first example.
+    replayed = {f.signature: f for f in second.failures}
+    assert first.failures[0].signature in replayed, list(replayed)
+    assert replayed[first.failures[0].signature].first_example == 1
 
 
 def test_command_line_accepts_a_redis_database(redis_url, tmp_path, capsys):

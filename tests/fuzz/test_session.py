@@ -142,9 +142,12 @@ def test_a_later_session_replays_an_earlier_failure_first(tmp_path, http):
             chunk_examples=1,
             grace=5.0,
         )
-    assert [f.signature for f in second.failures] == [first.failures[0].signature]
-    assert second.failures[0].first_example == 1
-    assert len(second.failures[0].steps) <= len(first.failures[0].steps)
+    # Shrinking is time-capped, so a loaded machine may also save a second distinct failure;
+    # what matters is that the earlier one is reported by the very first example.
+    replayed = {f.signature: f for f in second.failures}
+    assert first.failures[0].signature in replayed, list(replayed)
+    assert replayed[first.failures[0].signature].first_example == 1
+    assert len(replayed[first.failures[0].signature].steps) <= len(first.failures[0].steps)
 
 
 def test_mutant_command_is_importable():
