@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from asgi_client import AsgiClient
 
 from reference_server.dataplane import create_data_app
 from reference_server.store import IndexStore
 
 
-class DataClient:
+class DataClient(AsgiClient):
     """A synchronous in-process client of one index's data-plane app."""
 
-    __test__ = False
-
     def __init__(self, store: IndexStore, version: str | None = None) -> None:
+        super().__init__(create_data_app(store), base_url="http://index")
         self.store = store
-        self.app = create_data_app(store)
         self.version = version
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """The request, with the API version header when the client has one."""
         headers = dict(kwargs.pop("headers", {}) or {})
         if self.version is not None:
             headers.setdefault("X-Pinecone-Api-Version", self.version)
-
-        async def send() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://index") as client:
-                return await client.request(method, url, headers=headers, **kwargs)
-
-        return asyncio.run(send())
+        return super().request(method, url, headers=headers, **kwargs)
 
     @staticmethod
     def assert_error(response: httpx.Response, status: int, message: str | None = None) -> None:
@@ -45,15 +38,6 @@ class DataClient:
         assert body["code"] == {400: 3, 404: 5, 409: 6, 413: 8}[status]
         if message is not None:
             assert body["message"] == message
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", url, **kwargs)
 
     def upsert(self, vectors: list[dict[str, Any]], namespace: str = "ns") -> httpx.Response:
         response = self.post("/vectors/upsert", json={"vectors": vectors, "namespace": namespace})

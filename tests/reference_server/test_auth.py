@@ -2,48 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-import httpx
 import pytest
+from asgi_client import AsgiClient
 from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from reference_server.auth import ApiKeyMiddleware
-
-
-class TestClient:
-    """A synchronous ASGI client (starlette's TestClient is deprecated with httpx)."""
-
-    __test__ = False
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        async def send() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                return await client.request(method, url, **kwargs)
-
-        return asyncio.run(send())
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("PATCH", url, **kwargs)
-
-    def put(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("PUT", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", url, **kwargs)
-
 
 KEY = "s3cret-key"
 
@@ -52,8 +16,8 @@ async def ok_app(scope: Scope, receive: Receive, send: Send) -> None:
     await PlainTextResponse("ok")(scope, receive, send)
 
 
-def client(api_key: str | None, plane: str) -> TestClient:
-    return TestClient(ApiKeyMiddleware(ok_app, api_key, plane))  # type: ignore[arg-type]
+def client(api_key: str | None, plane: str) -> AsgiClient:
+    return AsgiClient(ApiKeyMiddleware(ok_app, api_key, plane))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("plane", ["control", "data"])

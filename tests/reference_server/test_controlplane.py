@@ -2,49 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import httpx
 import pytest
-from starlette.types import ASGIApp
+from asgi_client import AsgiClient
 
 from reference_server.controlplane import create_control_app
 from reference_server.errors import already_exists
 from reference_server.indexes import IndexModel
-
-
-class TestClient:
-    """A synchronous ASGI client (starlette's TestClient is deprecated with httpx)."""
-
-    __test__ = False
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        async def send() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                return await client.request(method, url, **kwargs)
-
-        return asyncio.run(send())
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("PATCH", url, **kwargs)
-
-    def put(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("PUT", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", url, **kwargs)
-
 
 SERVERLESS = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
 
@@ -80,11 +45,11 @@ def manager() -> FakeManager:
 
 
 @pytest.fixture
-def client(manager: FakeManager) -> TestClient:
-    return TestClient(create_control_app(manager))
+def client(manager: FakeManager) -> AsgiClient:
+    return AsgiClient(create_control_app(manager))
 
 
-def create(client: TestClient, **body: Any) -> Any:
+def create(client: AsgiClient, **body: Any) -> Any:
     return client.post("/indexes", json=body)
 
 
@@ -97,13 +62,13 @@ def assert_error(response: Any, status: int, code: str, message: str | None = No
         assert body["error"]["message"] == message
 
 
-def test_list_is_empty_at_first(client: TestClient) -> None:
+def test_list_is_empty_at_first(client: AsgiClient) -> None:
     response = client.get("/indexes")
     assert response.status_code == 200
     assert response.json() == {"indexes": []}
 
 
-def test_create_dense_classic_body_describes_both_shapes(client: TestClient) -> None:
+def test_create_dense_classic_body_describes_both_shapes(client: AsgiClient) -> None:
     response = create(client, name="idx-1", dimension=8, metric="euclidean", spec=SERVERLESS)
     assert response.status_code == 201
     body = response.json()
@@ -126,13 +91,13 @@ def test_create_dense_classic_body_describes_both_shapes(client: TestClient) -> 
     assert client.get("/indexes").json() == {"indexes": [body]}
 
 
-def test_metric_defaults_to_cosine(client: TestClient) -> None:
+def test_metric_defaults_to_cosine(client: AsgiClient) -> None:
     body = create(client, name="a", dimension=3, spec=SERVERLESS).json()
     assert body["metric"] == "cosine"
     assert body["schema"]["fields"]["_values"]["metric"] == "cosine"
 
 
-def test_create_sparse_omits_dimension(client: TestClient) -> None:
+def test_create_sparse_omits_dimension(client: AsgiClient) -> None:
     response = create(client, name="sp", vector_type="sparse", metric="dotproduct", spec=SERVERLESS)
     assert response.status_code == 201
     body = response.json()
@@ -142,7 +107,7 @@ def test_create_sparse_omits_dimension(client: TestClient) -> None:
     assert body["schema"] == {"fields": {"_sparse_values": {"type": "sparse_vector"}}}
 
 
-def test_create_with_2026_07_body(client: TestClient) -> None:
+def test_create_with_2026_07_body(client: AsgiClient) -> None:
     response = create(
         client,
         name="new",
@@ -162,7 +127,7 @@ def test_create_with_2026_07_body(client: TestClient) -> None:
     assert body["tags"] == {"env": "dev"}
 
 
-def test_create_sparse_with_2026_07_body(client: TestClient) -> None:
+def test_create_sparse_with_2026_07_body(client: AsgiClient) -> None:
     response = create(
         client, name="sp", schema={"fields": {"_sparse_values": {"type": "sparse_vector"}}}
     )
@@ -170,42 +135,42 @@ def test_create_sparse_with_2026_07_body(client: TestClient) -> None:
     assert response.json()["metric"] == "dotproduct"
 
 
-def test_duplicate_name_is_409(client: TestClient) -> None:
+def test_duplicate_name_is_409(client: AsgiClient) -> None:
     assert create(client, name="a", dimension=3, spec=SERVERLESS).status_code == 201
     assert_error(create(client, name="a", dimension=3, spec=SERVERLESS), 409, "ALREADY_EXISTS")
 
 
 @pytest.mark.parametrize("name", ["", "A", "-a", "a-", "a_b", "a.b", "a" * 46, "ünï", "a b"])
-def test_invalid_names_are_400(client: TestClient, name: str) -> None:
+def test_invalid_names_are_400(client: AsgiClient, name: str) -> None:
     assert_error(create(client, name=name, dimension=3, spec=SERVERLESS), 400, "INVALID_ARGUMENT")
 
 
 @pytest.mark.parametrize("name", ["a", "a1", "1-2", "a" * 45, "x-y-z"])
-def test_valid_names(client: TestClient, name: str) -> None:
+def test_valid_names(client: AsgiClient, name: str) -> None:
     assert create(client, name=name, dimension=3, spec=SERVERLESS).status_code == 201
 
 
 @pytest.mark.parametrize("dimension", [0, -1, 20001])
-def test_dimension_out_of_range_is_400(client: TestClient, dimension: int) -> None:
+def test_dimension_out_of_range_is_400(client: AsgiClient, dimension: int) -> None:
     response = create(client, name="a", dimension=dimension, spec=SERVERLESS)
     assert_error(response, 400, "INVALID_ARGUMENT")
 
 
 @pytest.mark.parametrize("dimension", [1, 20000])
-def test_dimension_bounds_are_accepted(client: TestClient, dimension: int) -> None:
+def test_dimension_bounds_are_accepted(client: AsgiClient, dimension: int) -> None:
     assert create(client, name="a", dimension=dimension, spec=SERVERLESS).status_code == 201
 
 
-def test_dense_without_dimension_is_400(client: TestClient) -> None:
+def test_dense_without_dimension_is_400(client: AsgiClient) -> None:
     assert_error(create(client, name="a", spec=SERVERLESS), 400, "INVALID_ARGUMENT")
 
 
-def test_unknown_metric_is_400(client: TestClient) -> None:
+def test_unknown_metric_is_400(client: AsgiClient) -> None:
     response = create(client, name="a", dimension=3, metric="manhattan", spec=SERVERLESS)
     assert_error(response, 400, "INVALID_ARGUMENT")
 
 
-def test_sparse_requires_dotproduct(client: TestClient) -> None:
+def test_sparse_requires_dotproduct(client: AsgiClient) -> None:
     response = create(client, name="a", vector_type="sparse", metric="cosine", spec=SERVERLESS)
     assert_error(response, 400, "INVALID_ARGUMENT")
     assert (
@@ -214,7 +179,7 @@ def test_sparse_requires_dotproduct(client: TestClient) -> None:
     )
 
 
-def test_sparse_with_dimension_is_400(client: TestClient) -> None:
+def test_sparse_with_dimension_is_400(client: AsgiClient) -> None:
     response = create(client, name="a", vector_type="sparse", dimension=3, spec=SERVERLESS)
     assert_error(response, 400, "INVALID_ARGUMENT")
 
@@ -234,19 +199,19 @@ def test_sparse_with_dimension_is_400(client: TestClient) -> None:
         {"name": "a", "dimension": 3, "spec": SERVERLESS, "deletion_protection": True},
     ],
 )
-def test_missing_fields_or_wrong_types_are_422(client: TestClient, body: dict[str, Any]) -> None:
+def test_missing_fields_or_wrong_types_are_422(client: AsgiClient, body: dict[str, Any]) -> None:
     assert_error(client.post("/indexes", json=body), 422, "UNPROCESSABLE_ENTITY")
 
 
 @pytest.mark.parametrize("payload", [b"[1, 2]", b'"x"', b"null"])
-def test_non_object_body_is_422(client: TestClient, payload: bytes) -> None:
+def test_non_object_body_is_422(client: AsgiClient, payload: bytes) -> None:
     response = client.post(
         "/indexes", content=payload, headers={"content-type": "application/json"}
     )
     assert_error(response, 422, "UNPROCESSABLE_ENTITY")
 
 
-def test_malformed_json_is_400(client: TestClient) -> None:
+def test_malformed_json_is_400(client: AsgiClient) -> None:
     response = client.post("/indexes", content=b"{", headers={"content-type": "application/json"})
     assert_error(response, 400, "INVALID_ARGUMENT")
 
@@ -255,12 +220,12 @@ def test_malformed_json_is_400(client: TestClient) -> None:
     ("method", "path"),
     [("GET", "/indexes/nope"), ("PATCH", "/indexes/nope"), ("DELETE", "/indexes/nope")],
 )
-def test_unknown_index_is_404(client: TestClient, method: str, path: str) -> None:
+def test_unknown_index_is_404(client: AsgiClient, method: str, path: str) -> None:
     response = client.request(method, path, json={})
     assert_error(response, 404, "NOT_FOUND", "Index nope not found.")
 
 
-def test_delete_is_202_with_empty_body(client: TestClient) -> None:
+def test_delete_is_202_with_empty_body(client: AsgiClient) -> None:
     create(client, name="a", dimension=3, spec=SERVERLESS)
     response = client.delete("/indexes/a")
     assert response.status_code == 202
@@ -268,7 +233,7 @@ def test_delete_is_202_with_empty_body(client: TestClient) -> None:
     assert client.get("/indexes/a").status_code == 404
 
 
-def test_deletion_protection_blocks_delete_until_disabled(client: TestClient) -> None:
+def test_deletion_protection_blocks_delete_until_disabled(client: AsgiClient) -> None:
     create(client, name="a", dimension=3, spec=SERVERLESS, deletion_protection="enabled")
     assert_error(
         client.delete("/indexes/a"),
@@ -283,7 +248,7 @@ def test_deletion_protection_blocks_delete_until_disabled(client: TestClient) ->
     assert client.delete("/indexes/a").status_code == 202
 
 
-def test_configure_merges_tags_and_empty_value_removes(client: TestClient) -> None:
+def test_configure_merges_tags_and_empty_value_removes(client: AsgiClient) -> None:
     create(client, name="a", dimension=3, spec=SERVERLESS, tags={"keep": "1", "drop": "2"})
     response = client.patch("/indexes/a", json={"tags": {"drop": "", "new": "3"}})
     assert response.status_code == 202
@@ -291,7 +256,7 @@ def test_configure_merges_tags_and_empty_value_removes(client: TestClient) -> No
     assert client.get("/indexes/a").json()["tags"] == {"keep": "1", "new": "3"}
 
 
-def test_configure_rejects_bad_values_without_partial_change(client: TestClient) -> None:
+def test_configure_rejects_bad_values_without_partial_change(client: AsgiClient) -> None:
     create(client, name="a", dimension=3, spec=SERVERLESS)
     response = client.patch("/indexes/a", json={"deletion_protection": "maybe", "tags": {"x": "1"}})
     assert_error(response, 400, "INVALID_ARGUMENT")
@@ -299,12 +264,12 @@ def test_configure_rejects_bad_values_without_partial_change(client: TestClient)
     assert_error(client.patch("/indexes/a", json={"tags": "x"}), 422, "UNPROCESSABLE_ENTITY")
 
 
-def test_whoami(client: TestClient) -> None:
+def test_whoami(client: AsgiClient) -> None:
     body = client.get("/actions/whoami").json()
     assert set(body) == {"project_name", "user_label", "user_name"}
 
 
-def test_unknown_route_and_method_use_the_error_shape(client: TestClient) -> None:
+def test_unknown_route_and_method_use_the_error_shape(client: AsgiClient) -> None:
     assert_error(client.get("/nope"), 404, "NOT_FOUND")
     response = client.put("/indexes")
     assert response.status_code == 405
