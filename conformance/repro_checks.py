@@ -1,0 +1,338 @@
+"""The checks of fuzz steps: does a target's response agree with what the model expects?
+
+Every function here is copied verbatim into each `repro-<n>.py` (`conformance/repro_writer.py`),
+so a reproducer checks exactly what the fuzz session checked: standard library only, no type
+hints, no imports from this package. A check takes (expectation, outcome, namespace names) and
+returns a problem (one line) or None.
+"""
+
+VALUE_REL = 2e-6
+
+
+def _num(x):
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def same_value(a, b):
+    """Type-strict equality of metadata values: booleans are not numbers, numbers are floats."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if _num(a) and _num(b):
+        return float(a) == float(b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def close(a, b):
+    """Vector components within float32 rounding."""
+    return _num(a) and _num(b) and abs(a - b) <= VALUE_REL * max(abs(a), abs(b)) + 1e-30
+
+
+def _vector_problem(got, want):
+    if not isinstance(got, list) or len(got) != len(want):
+        return f"values {got!r}, expected {want!r}"
+    if not all(close(g, w) for g, w in zip(got, want, strict=True)):
+        return f"values {got!r}, expected {want!r}"
+    return None
+
+
+def _sparse_problem(got, want):
+    if not want:
+        if got in (None, {}) or (isinstance(got, dict) and not got.get("indices")):
+            return None
+        return f"sparseValues {got!r} on a record without sparse values"
+    if not isinstance(got, dict):
+        return f"sparseValues {got!r}, expected {want!r}"
+    indices, values = got.get("indices"), got.get("values")
+    if not isinstance(indices, list) or not isinstance(values, list) or len(indices) != len(values):
+        return f"sparseValues {got!r}, expected {want!r}"
+    have = dict(zip(indices, values, strict=True))
+    expect = dict(zip(want["indices"], want["values"], strict=True))
+    if have.keys() != expect.keys() or not all(close(have[i], expect[i]) for i in expect):
+        return f"sparseValues {got!r}, expected {want!r}"
+    return None
+
+
+def record_problem(got, want, dense, with_values=True, with_metadata=True):
+    """Compare a returned record with the model's (metadata exact; `{}` same as absent)."""
+    if not isinstance(got, dict):
+        return f"record {got!r} is not an object"
+    if "id" in got and got["id"] != want["id"]:
+        return f"record id {got['id']!r}, expected {want['id']!r}"
+    if with_values:
+        if dense:
+            problem = _vector_problem(got.get("values"), want["values"])
+        else:
+            problem = None if got.get("values") in (None, []) else f"values {got['values']!r}"
+        problem = problem or _sparse_problem(got.get("sparseValues"), want.get("sparseValues"))
+    else:
+        problem = None
+        if got.get("values") not in (None, []):
+            problem = f"values {got['values']!r} returned without includeValues"
+        elif "sparseValues" in got:
+            problem = "sparseValues returned without includeValues"
+    if problem:
+        return f"{want['id']!r}: {problem}"
+    meta = got.get("metadata") or {}
+    if with_metadata:
+        if not same_value(meta, want.get("metadata") or {}):
+            return f"{want['id']!r}: metadata {meta!r}, expected {want.get('metadata')!r}"
+    elif meta:
+        return f"{want['id']!r}: metadata {meta!r} returned without includeMetadata"
+    return None
+
+
+def _records_problem(got, want, dense):
+    """The first record of `want` (id -> the model's record) that `got` (id -> returned record)
+    holds differently."""
+    for rid, record in want.items():
+        problem = record_problem(got[rid], record, dense)
+        if problem:
+            return problem
+    return None
+
+
+def _status_problem(out):
+    if "error" in out:
+        return f"no HTTP response (hang or dropped connection): {out['error']}"
+    if out["status"] >= 500:
+        return f"server error HTTP {out['status']}: {out['text']}"
+    return None
+
+
+def _ok_body(out):
+    """(body, problem) of a response expected to be 200 with a JSON object."""
+    problem = _status_problem(out)
+    if problem:
+        return None, problem
+    if out["status"] != 200:
+        return None, f"HTTP {out['status']} where 200 was expected: {out['text']}"
+    if not isinstance(out["json"], dict):
+        return None, f"body is not a JSON object: {out['text']}"
+    return out["json"], None
+
+
+def check_error(exp, out, names):
+    """A rejected request: 4xx with the rpcStatus error body (413 may come from a proxy)."""
+    problem = _status_problem(out)
+    if problem:
+        return problem
+    status = out["status"]
+    if not 400 <= status < 500:
+        return f"HTTP {status} for an invalid request (expected 4xx): {out['text']}"
+    if status == 413:
+        return None
+    body = out["json"]
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return f"HTTP {status} without the rpcStatus error body: {out['text']}"
+    if not isinstance(body.get("code"), int) or isinstance(body.get("code"), bool):
+        return f"error body without an integer code: {out['text']}"
+    if status == 400 and body["code"] != 3:
+        return f"HTTP 400 with code {body['code']} (expected 3, INVALID_ARGUMENT)"
+    if not isinstance(body.get("details"), list):
+        return f"error body without a `details` list: {out['text']}"
+    return None
+
+
+def check_ok(exp, out, names):
+    """A successful write: 200, and the given response fields exactly."""
+    body, problem = _ok_body(out)
+    if problem:
+        return problem
+    for key, want in (exp.get("body") or {}).items():
+        if not same_value(body.get(key), want):
+            return f"{key} = {body.get(key)!r}, expected {want!r}"
+    return None
+
+
+def _echo_problem(body, names, slot):
+    if body.get("namespace", names[slot]) != names[slot]:
+        return f"namespace echoed as {body.get('namespace')!r}, expected {names[slot]!r}"
+    return None
+
+
+def check_fetch(exp, out, names):
+    body, problem = _ok_body(out)
+    if problem:
+        return problem
+    vectors = body.get("vectors")
+    if not isinstance(vectors, dict):
+        return f"fetch `vectors` is not an object: {out['text']}"
+    want = exp["vectors"]
+    if set(vectors) != set(want):
+        return f"fetched ids {sorted(vectors)!r}, expected {sorted(want)!r}"
+    return _records_problem(vectors, want, exp["dense"]) or _echo_problem(body, names, exp["slot"])
+
+
+def _better(a, b, desc):
+    return a > b if desc else a < b
+
+
+def check_query(exp, out, names):
+    """Scores within tolerance, a valid order (ties in any order), the right top-k set."""
+    body, problem = _ok_body(out)
+    if problem:
+        return problem
+    found = body.get("matches")
+    if not isinstance(found, list):
+        return f"`matches` is not a list: {out['text']}"
+    desc = exp["order"] == "desc"
+    cands = {c[0]: c for c in exp["candidates"]}
+    records = exp.get("records") or {}
+    seen, prev = set(), None
+    for m in found:
+        rid = m.get("id") if isinstance(m, dict) else None
+        if rid not in cands:
+            return f"match {rid!r} is not a record the query can return: {m!r}"
+        if rid in seen:
+            return f"match {rid!r} returned twice"
+        seen.add(rid)
+        _, score, tol, _opt = cands[rid]
+        if not _num(m.get("score")) or abs(m["score"] - score) > tol:
+            return f"score of {rid!r} is {m.get('score')!r}, expected {score!r} (±{tol:.2g})"
+        if (
+            prev is not None
+            and _better(score, prev[1], desc)
+            and abs(score - prev[1]) > (tol + prev[2])
+        ):
+            return f"{rid!r} (score {score:.6g}) is ranked after {prev[0]!r} ({prev[1]:.6g})"
+        prev = cands[rid]
+        want = records.get(rid, {"id": rid, "values": [], "metadata": {}})
+        problem = record_problem(
+            m, want, exp["dense"], exp["include_values"], exp["include_metadata"]
+        )
+        if problem:
+            return problem
+    k = exp["top_k"]
+    required = [c for c in exp["candidates"] if not c[3]]
+    lo, hi = min(k, len(required)), min(k, len(cands))
+    if not lo <= len(found) <= hi:
+        return f"{len(found)} matches, expected {lo if lo == hi else f'{lo} to {hi}'}"
+    missing = [c for c in required if c[0] not in seen]
+    if missing and len(found) < k:
+        return f"{missing[0][0]!r} missing although fewer than topK={k} matches were returned"
+    if missing and found:
+        worst = cands[found[-1]["id"]]
+        for c in missing:
+            if _better(c[1], worst[1], desc) and abs(c[1] - worst[1]) > c[2] + worst[2]:
+                return f"{c[0]!r} (score {c[1]:.6g}) should outrank {worst[0]!r} ({worst[1]:.6g})"
+    return _echo_problem(body, names, exp["slot"])
+
+
+def _pages_problem(out, ids_of):
+    """(list of id lists per page, problem)."""
+    pages = out["pages"]
+    got = []
+    for page in pages:
+        body, problem = _ok_body(page)
+        if problem:
+            return None, problem
+        ids = ids_of(body)
+        if ids is None:
+            return None, f"page has no valid `vectors`: {page['text']}"
+        got.append(ids)
+    if out.get("unterminated"):
+        return None, f"pagination did not end after {len(pages)} pages"
+    return got, None
+
+
+def _paging_problem(got, want, limit):
+    flat = [i for page in got for i in page]
+    if flat != want:
+        return f"ids over all pages {flat!r}, expected {want!r} in bytewise order"
+    for n, page in enumerate(got):
+        last = n == len(got) - 1
+        if len(page) > limit:
+            return f"page {n + 1} has {len(page)} ids, more than limit={limit}"
+        if not last and len(page) != limit and not (n == len(got) - 2 and not got[-1]):
+            return f"page {n + 1} has {len(page)} ids with more pages after it (limit={limit})"
+        if not page and not last:
+            return f"empty page {n + 1} has a pagination token"
+    return None
+
+
+def check_list(exp, out, names):
+    def ids_of(body):
+        vectors = body.get("vectors")
+        if not isinstance(vectors, list) or not all(isinstance(v, dict) for v in vectors):
+            return None
+        return [v.get("id") for v in vectors]
+
+    got, problem = _pages_problem(out, ids_of)
+    return problem or _paging_problem(got, exp["ids"], exp["limit"])
+
+
+def check_fbm(exp, out, names):
+    def ids_of(body):
+        vectors = body.get("vectors")
+        return sorted(vectors) if isinstance(vectors, dict) else None
+
+    got, problem = _pages_problem(out, ids_of)
+    if problem:
+        return problem
+    problem = _paging_problem(got, exp["ids"], exp["limit"])
+    if problem:
+        return problem
+    got = {rid: r for page in out["pages"] for rid, r in page["json"]["vectors"].items()}
+    return _records_problem(got, {rid: exp["vectors"][rid] for rid in got}, exp["dense"])
+
+
+def check_stats(exp, out, names):
+    body, problem = _ok_body(out)
+    if problem:
+        return problem
+    spaces = body.get("namespaces")
+    if not isinstance(spaces, dict):
+        return f"stats `namespaces` is not an object: {out['text']}"
+    total = 0
+    for slot, count in enumerate(exp["counts"]):
+        entry = spaces.get(names[slot])
+        got = entry.get("vectorCount") if isinstance(entry, dict) else entry
+        if count is None and entry is not None and (exp.get("vanish", True) or got != 0):
+            return f"namespace {names[slot]!r} listed ({entry!r}) but it holds no records"
+        if count is not None and got != count:
+            return f"vectorCount of {names[slot]!r} is {got!r}, expected {count}"
+        total += count or 0
+    if not isinstance(body.get("totalVectorCount"), int) or body["totalVectorCount"] < total:
+        return f"totalVectorCount {body.get('totalVectorCount')!r} below {total}"
+    listed = [e.get("vectorCount", 0) if isinstance(e, dict) else 0 for e in spaces.values()]
+    if body["totalVectorCount"] != sum(listed):
+        return (
+            f"totalVectorCount {body['totalVectorCount']} is not the sum of the namespaces' "
+            f"vectorCount ({sum(listed)})"
+        )
+    if exp.get("dimension") and body.get("dimension") != exp["dimension"]:
+        return f"dimension {body.get('dimension')!r}, expected {exp['dimension']}"
+    return None
+
+
+def check_state(exp, out, names):
+    """The namespace holds exactly the model's records (list and fetch agree with it)."""
+    want = exp["vectors"]
+    problem = check_list({"ids": sorted(want), "limit": 100}, out["list"], names)
+    if problem:
+        return f"listing: {problem}"
+    got = {}
+    for fetch in out["fetches"]:
+        body, problem = _ok_body(fetch)
+        if problem:
+            return f"fetch: {problem}"
+        got.update(body.get("vectors") or {})
+    if set(got) != set(want):
+        return f"namespace holds {sorted(got)!r}, expected {sorted(want)!r}"
+    return _records_problem(got, want, exp["dense"])
+
+
+CHECKS = {
+    "error": check_error,
+    "ok": check_ok,
+    "fetch": check_fetch,
+    "query": check_query,
+    "list": check_list,
+    "fbm": check_fbm,
+    "stats": check_stats,
+    "state": check_state,
+}

@@ -1,0 +1,165 @@
+"""Execution of fuzz steps: build a step's request, send it, follow pages, snapshot a namespace,
+and check the outcome (`conformance/repro_checks.py`), retrying reads on eventually consistent
+targets.
+
+Every function here is copied verbatim into each `repro-<n>.py` (`conformance/repro_writer.py`):
+standard library and httpx only, no type hints, no imports from this package besides CHECKS
+(which the reproducer defines itself).
+"""
+
+import json
+import time
+
+import httpx
+
+from conformance.repro_checks import CHECKS
+
+MAX_PAGES = 200
+URL_BUDGET = 6000  # characters of ids per fetch request, so URLs stay short
+
+
+def ns_names(base, suffixes):
+    """The namespace of each slot: the run's fresh base name plus the slot's suffix."""
+    return [base + s for s in suffixes]
+
+
+def build_request(step, names):
+    """(method, path, params, body bytes, headers) of a request step, namespace injected."""
+    params = [tuple(p) for p in step.get("params") or []]
+    body = None
+    headers = {}
+    slot = step.get("slot")
+    if "json" in step:
+        data = dict(step["json"])
+        if slot is not None and step.get("ns_in") == "json":
+            data["namespace"] = names[slot]
+        body = json.dumps(data, separators=(",", ":")).encode()
+        headers["Content-Type"] = "application/json"
+    elif "content" in step:
+        raw = step["content"]
+        if slot is not None and step.get("ns_in") == "content":
+            raw = raw.replace("@NAMESPACE@", json.dumps(names[slot])[1:-1])
+        body = raw.encode() if isinstance(raw, str) else raw
+        headers["Content-Type"] = step.get("content_type", "application/json")
+    if slot is not None and step.get("ns_in") == "params":
+        params.append(("namespace", names[slot]))
+    return step["method"], step["path"], params, body, headers
+
+
+def send(http, base, auth, method, path, params, body, headers):
+    """One request: a dict with status, json (None if not JSON), text, or error (transport)."""
+    try:
+        r = http.request(
+            method, base + path, params=params, content=body, headers={**auth, **headers}
+        )
+    except httpx.TransportError as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    try:
+        parsed = json.loads(r.content)
+    except ValueError:
+        parsed = None
+    return {"status": r.status_code, "json": parsed, "text": r.text[:500]}
+
+
+def perform(http, base, auth, step, names):
+    """Execute a step: one request, every page of a paginated read, or a namespace snapshot."""
+    kind = step.get("kind", "request")
+    if kind == "request":
+        return send(http, base, auth, *build_request(step, names))
+    if kind == "pages":
+        pages = []
+        token = None
+        for _ in range(MAX_PAGES):
+            page_step = json.loads(json.dumps(step))
+            if token is not None:
+                if "json" in page_step:
+                    page_step["json"]["paginationToken"] = token
+                else:
+                    page_step["params"] = [*page_step.get("params", []), ["paginationToken", token]]
+            out = send(http, base, auth, *build_request(page_step, names))
+            pages.append(out)
+            body = out.get("json")
+            if out.get("status") != 200 or not isinstance(body, dict):
+                return {"pages": pages}
+            token = (body.get("pagination") or {}).get("next")
+            if not token:
+                return {"pages": pages}
+        return {"pages": pages, "unterminated": True}
+    if kind == "state":
+        listing = perform(
+            http,
+            base,
+            auth,
+            {
+                "kind": "pages",
+                "method": "GET",
+                "path": "/vectors/list",
+                "params": [["limit", 100]],
+                "slot": step["slot"],
+                "ns_in": "params",
+            },
+            names,
+        )
+        wanted = sorted(set(step["expect"]["vectors"]) | set(_listed_ids(listing)))
+        fetched = []
+        chunk, size = [], 0
+        for rid in [*wanted, None]:
+            if rid is None or (chunk and size + len(rid) > URL_BUDGET) or len(chunk) >= 100:
+                if chunk:
+                    params = [["ids", i] for i in chunk]
+                    fetch = {
+                        "method": "GET",
+                        "path": "/vectors/fetch",
+                        "params": params,
+                        "slot": step["slot"],
+                        "ns_in": "params",
+                    }
+                    fetched.append(send(http, base, auth, *build_request(fetch, names)))
+                chunk, size = [], 0
+            if rid is not None:
+                chunk.append(rid)
+                size += len(rid)
+        return {"list": listing, "fetches": fetched}
+    raise ValueError(f"unknown step kind {kind!r}")
+
+
+def _listed_ids(listing):
+    ids = []
+    for page in listing.get("pages", []):
+        body = page.get("json")
+        if isinstance(body, dict) and isinstance(body.get("vectors"), list):
+            ids += [v.get("id") for v in body["vectors"] if isinstance(v, dict)]
+    return [i for i in ids if isinstance(i, str)]
+
+
+def run_step(http, base, auth, step, names, consistency_timeout):
+    """Execute and check a step; reads are retried until they pass or the timeout runs out.
+
+    Returns (problem or None, the last outcome)."""
+    check = CHECKS[step["expect"]["type"]]
+    deadline = time.monotonic() + (consistency_timeout if step.get("read") else 0.0)
+    pause = 0.01
+    while True:
+        out = perform(http, base, auth, step, names)
+        problem = check(step["expect"], out, names)
+        if problem is None or time.monotonic() >= deadline:
+            return problem, out
+        time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        pause = min(pause * 2, 0.25)
+
+
+def describe(step):
+    """A one-line summary of a step's request."""
+    what = f"{step.get('method', 'GET')} {step.get('path', '')}"
+    if step.get("kind") == "state":
+        what = "list + fetch of the whole namespace"
+    elif step.get("kind") == "pages":
+        what += " (every page)"
+    if "json" in step:
+        text = json.dumps(step["json"], separators=(",", ":"))
+        what += " " + (text if len(text) <= 300 else text[:300] + "...")
+    elif "content" in step:
+        what += f" raw body {step['content'][:120]!r}"
+    elif step.get("params"):
+        what += f" {step['params'][:6]!r}"
+    return what
