@@ -12,7 +12,7 @@ import sys
 
 from reference_server.errors import ApiError
 from reference_server.indexes import IndexModel, check_definition
-from reference_server.server import ReferenceServer
+from reference_server.server import AppFactory, ReferenceServer, default_app_factory
 
 
 def parse_index(text: str) -> IndexModel:
@@ -90,8 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status (argparse exits with 2 on bad flags)."""
+def main(argv: list[str] | None = None, app_factory: AppFactory = default_app_factory) -> int:
+    """Entry point; returns the exit status (argparse exits with 2 on bad flags).
+
+    `app_factory` builds each index's data-plane app; the mutant tests pass one that wraps the
+    default, so a mutant server takes exactly these flags and prints exactly these lines.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     names = [model.name for model in args.index]
@@ -104,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         api_key=args.api_key,
         indexes=args.index,
         visibility_delay=args.visibility_delay,
+        app_factory=app_factory,
     )
     try:
         asyncio.run(server.run())

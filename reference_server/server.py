@@ -35,6 +35,10 @@ class _Server(uvicorn.Server):
         yield
 
 
+AppFactory = Callable[[IndexModel, float], ASGIApp]
+"""Builds one index's data-plane app from its model and the server's visibility delay."""
+
+
 def default_app_factory(model: IndexModel, visibility_delay: float) -> ASGIApp:
     """The data-plane app of one index (imported lazily: the data plane is a separate module)."""
     from reference_server.dataplane import create_data_app
@@ -119,7 +123,7 @@ class ReferenceServer:
         api_key: str | None = None,
         indexes: list[IndexModel] | None = None,
         visibility_delay: float = 0.0,
-        app_factory: Callable[[IndexModel, float], ASGIApp] = default_app_factory,
+        app_factory: AppFactory = default_app_factory,
         out: TextIO | None = None,
     ) -> None:
         self.host = host

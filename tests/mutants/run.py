@@ -9,14 +9,13 @@ the wrapper machinery itself breaks nothing.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 from starlette.types import ASGIApp
 
-from reference_server.__main__ import build_parser
+from reference_server.__main__ import main as serve
 from reference_server.indexes import IndexModel
-from reference_server.server import ReferenceServer, default_app_factory
+from reference_server.server import default_app_factory
 from tests.mutants.asgi import Forward, Reply, Request, Rewrite
 from tests.mutants.mutants import MUTANTS, Mutant
 
@@ -29,7 +28,8 @@ async def passthrough(request: Request, forward: Forward) -> Reply:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the server with the named mutant; exit status as `python -m reference_server`."""
+    """Run the server with the named mutant: `python -m reference_server`'s own entry point, with
+    an app factory that puts the mutant in front of each index; the same exit statuses."""
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] not in (CONTROL, *MUTANTS):
         known = ", ".join(sorted(MUTANTS))
@@ -37,7 +37,6 @@ def main(argv: list[str] | None = None) -> int:
               f"{known}", file=sys.stderr)  # fmt: skip
         return 2
     chosen: Mutant | None = MUTANTS.get(args[0])
-    parsed = build_parser().parse_args(args[1:])
     if chosen is not None and chosen.patch is not None:
         chosen.patch()
 
@@ -45,20 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         app = default_app_factory(model, visibility_delay)
         return Rewrite(app, passthrough) if chosen is None else chosen.wrap(app, model)
 
-    server = ReferenceServer(
-        host=parsed.host,
-        port=parsed.port,
-        api_key=parsed.api_key,
-        indexes=parsed.index,
-        visibility_delay=parsed.visibility_delay,
-        app_factory=app_factory,
-    )
-    try:
-        asyncio.run(server.run())
-    except OSError as error:
-        print(f"mutant server: cannot listen: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return serve(args[1:], app_factory)
 
 
 if __name__ == "__main__":
