@@ -27,28 +27,16 @@ from typing import Any
 import httpx
 import pytest
 
-try:  # tests/ as a package, or as a plain directory on sys.path
-    from tests.suite_runner import (
-        ForeignTarget,
-        SuiteRun,
-        assert_clean,
-        collect_count,
-        foreign_reference,
-        run_pytest,
-        run_suite,
-    )
-except ImportError:
-    from suite_runner import (
-        ForeignTarget,
-        SuiteRun,
-        assert_clean,
-        collect_count,
-        foreign_reference,
-        run_pytest,
-        run_suite,
-    )
-
 from conformance import catalog
+from tests.suite_runner import (
+    ForeignTarget,
+    SuiteRun,
+    assert_clean,
+    collect_count,
+    foreign_reference,
+    run_pytest,
+    run_suite,
+)
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -11,10 +11,7 @@ from pathlib import Path
 
 import pytest
 
-try:  # tests/ as a package, or as a plain directory on sys.path
-    from tests.suite_runner import SuiteRun, run_suite
-except ImportError:
-    from suite_runner import SuiteRun, run_suite
+from tests.suite_runner import SuiteRun, run_suite
 
 pytestmark = pytest.mark.timeout(300)
 

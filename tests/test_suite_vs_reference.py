@@ -16,24 +16,14 @@ from pathlib import Path
 
 import pytest
 
-try:  # tests/ as a package, or as a plain directory on sys.path
-    from tests.suite_runner import (
-        ForeignTarget,
-        SuiteRun,
-        assert_clean,
-        collect_count,
-        foreign_reference,
-        run_suite,
-    )
-except ImportError:
-    from suite_runner import (
-        ForeignTarget,
-        SuiteRun,
-        assert_clean,
-        collect_count,
-        foreign_reference,
-        run_suite,
-    )
+from tests.suite_runner import (
+    ForeignTarget,
+    SuiteRun,
+    assert_clean,
+    collect_count,
+    foreign_reference,
+    run_suite,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
