@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import queue
-import subprocess
 import sys
 import threading
 import time
@@ -34,12 +32,13 @@ import httpx
 import numpy as np
 import orjson
 
+from conformance.launcher import LaunchError, start_server
+
 BATCH = 100
 TOP_K = 10
 CATEGORIES = 10  # metadata `category` = i % 10, so one value matches ~10% of the records
 API_VERSION = "2025-10"
 START_TIMEOUT = 60.0
-STOP_TIMEOUT = 10.0
 VISIBLE_TIMEOUT = 120.0
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 ROUND = 20  # query calls of one kind in a row
@@ -116,53 +115,14 @@ def _target(args: argparse.Namespace) -> Iterator[Target]:
 @contextmanager
 def _reference_server(dimension: int) -> Iterator[tuple[str, int]]:
     """Start `python -m reference_server` on free loopback ports; always stop it."""
-    command = [
-        sys.executable,
-        "-m",
-        "reference_server",
-        "--port",
-        "0",
-        "--api-key",
-        "bench",
-        "--index",
-        f"bench:{dimension}:cosine",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None
-    pump = threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True)
-    pump.start()
     try:
-        yield _wait_for_index(process, lines), process.pid
+        server = start_server([f"bench:{dimension}:cosine"], api_key="bench", timeout=START_TIMEOUT)
+    except LaunchError as error:
+        raise BenchError(str(error)) from None
+    try:
+        yield server.index_urls["bench"], server.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
-        pump.join(STOP_TIMEOUT)
-        if not pump.is_alive():
-            process.stdout.close()
-
-
-def _pump(stream: Iterator[str], lines: queue.Queue[str]) -> None:
-    for line in stream:
-        lines.put(line.strip())
-
-
-def _wait_for_index(process: subprocess.Popen[str], lines: queue.Queue[str]) -> str:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"reference server exited with status {process.returncode}")
-        try:
-            parts = lines.get(timeout=0.5).split()
-        except queue.Empty:
-            continue
-        if parts[:3] == ["listening", "index", "bench"] and len(parts) == 4:
-            return parts[3]
-    raise BenchError("reference server did not start in time")
+        server.stop()
 
 
 def _run(args: argparse.Namespace, target: Target) -> None:
