@@ -28,9 +28,11 @@ from sdk_support import (
     WireLog,
     make_client,
 )
-from server_process import RunningServer, reference_server
+
+from conformance.launcher import RunningServer, launch_reference_server
 
 HERE = Path(__file__).parent
+START_TIMEOUT = 30.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -67,8 +69,10 @@ def no_retryable_statuses(wire: WireLog) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[RunningServer]:
-    args = ["--api-key", KEY, "--index", f"{DENSE}:{DIMENSION}:cosine"]
-    with reference_server(*args, "--index", f"{SPARSE}:0:dotproduct:sparse") as running:
+    """`python -m reference_server` with a dense and a sparse index, started by the suite's own
+    launcher (it waits for every index's address and stops the server even when a test raises)."""
+    indexes = [f"{DENSE}:{DIMENSION}:cosine", f"{SPARSE}:0:dotproduct:sparse"]
+    with launch_reference_server(indexes, KEY, timeout=START_TIMEOUT) as running:
         yield running
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pinecone
 from pinecone import Pinecone, RetryConfig
-from server_process import RunningServer
+
+from conformance.launcher import RunningServer
 
 KEY = "sdk-test-key"
 SDK_MAJOR = int(pinecone.__version__.split(".")[0])

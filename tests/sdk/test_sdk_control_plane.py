@@ -13,7 +13,8 @@ from pinecone.errors import (
     UnauthorizedError,
 )
 from sdk_support import KEY, SDK_MAJOR, WireLog, make_client
-from server_process import RunningServer
+
+from conformance.launcher import RunningServer
 
 SPEC = ServerlessSpec(cloud="aws", region="us-east-1")
 

@@ -11,7 +11,8 @@ import pytest
 from pinecone import Vector
 from pinecone.errors import ApiError, UnauthorizedError
 from sdk_support import DIMENSION, WireLog, make_client
-from server_process import RunningServer
+
+from conformance.launcher import RunningServer
 
 
 def unit(i: int, dimension: int = DIMENSION) -> list[float]:
