@@ -125,21 +125,20 @@ def _get(body: dict[str, Any], key: str, kind: type, where: str = "") -> Any:
     return value
 
 
+# Checked in this order: a bool is also an int in Python, but a boolean in JSON.
+_JSON_TYPES = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "floating point"),
+    (str, "string"),
+    (list, "sequence"),
+    (dict, "map"),
+)
+
+
 def _json_type(value: Any) -> str:
     """The JSON name of a decoded value, for 422 messages."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "floating point"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "sequence"
-    if isinstance(value, dict):
-        return "map"
-    return "null"
+    return next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), "null")
 
 
 def _protection(body: dict[str, Any]) -> str | None:
