@@ -73,6 +73,12 @@ OPTIONS: tuple[Option, ...] = (
         "allow_create_index", "bool", "let the suite create (and always delete) temporary indexes"
     ),
     Option(
+        "no_auth_enforcement",
+        "bool",
+        "the target accepts any API key (e.g. Pinecone Local): behaviors that need a missing or "
+        "wrong key rejected are reported not applicable",
+    ),
+    Option(
         "environment",
         "str",
         "legacy addressing: with --index-name, the host is found through "
@@ -152,6 +158,7 @@ class TargetConfig:
     api_version: str = DEFAULT_API_VERSION
     control_plane: str | None = None
     allow_create_index: bool = False
+    no_auth_enforcement: bool = False
     environment: str | None = None
     index_name: str | None = None
     controller_url: str | None = None

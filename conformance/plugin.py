@@ -49,6 +49,11 @@ SUITE_FIXTURES = frozenset(
     }
 )
 NOT_APPLICABLE = "not applicable: "
+# Behaviors observable only on a target that rejects a missing or wrong API key.
+AUTH_ENFORCEMENT_BEHAVIORS = frozenset(
+    {"AUTH-DATA-PLANE-REJECTS-BAD-KEY", "AUTH-CONTROL-PLANE-UNAUTHENTICATED"}
+)
+NO_AUTH_ENFORCEMENT_REASON = "the target does not enforce API keys (--no-auth-enforcement)"
 
 CONFIG_KEY = pytest.StashKey[TargetConfig]()
 CATALOG_KEY = pytest.StashKey[catalog_mod.Catalog]()
@@ -426,6 +431,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[N
 def target(pytestconfig: pytest.Config) -> TargetConfig:
     """The validated TargetConfig of this run."""
     return get_config(pytestconfig)
+
+
+@pytest.fixture(autouse=True)
+def conformance_applicability(request: pytest.FixtureRequest) -> None:
+    """Report behaviors the target's declared setup cannot show as not applicable before the
+    test's own fixtures run: key rejection on a target that ignores keys (--no-auth-enforcement)."""
+    behaviors = request.node.stash.get(BEHAVIORS_KEY, None)
+    if not behaviors or not get_config(request.config).no_auth_enforcement:
+        return
+    if any(b.id in AUTH_ENFORCEMENT_BEHAVIORS for b in behaviors):
+        pytest.skip(NOT_APPLICABLE + NO_AUTH_ENFORCEMENT_REASON)
 
 
 @pytest.fixture(scope="session")

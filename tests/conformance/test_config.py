@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from conformance.config import OPTIONS, ConfigError, resolve
+from conformance.launcher import launch_reference_server
+
+try:  # tests/ is a package; this directory is not, so the repository may not be on sys.path yet
+    from tests.suite_runner import run_suite
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.suite_runner import run_suite
 
 KEY = "sk-secret-value-42"
 
@@ -128,3 +138,67 @@ def test_every_option_has_flag_and_env() -> None:
     flags = [o.flag for o in OPTIONS]
     assert len(set(flags)) == len(flags)
     assert all(o.env.startswith("PINECONE_CONFORMANCE_") for o in OPTIONS)
+
+
+# -- --no-auth-enforcement ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("cli", "env", "file", "expected"),
+    [
+        ({}, {}, None, False),
+        ({"no_auth_enforcement": True}, {}, None, True),
+        ({}, {"PINECONE_CONFORMANCE_NO_AUTH_ENFORCEMENT": "1"}, None, True),
+        ({}, {}, "no-auth-enforcement = true", True),
+        (
+            {},
+            {"PINECONE_CONFORMANCE_NO_AUTH_ENFORCEMENT": "0"},
+            "no-auth-enforcement = true",
+            False,
+        ),
+    ],
+    ids=["default", "cli", "env", "file", "env-over-file"],
+)
+def test_no_auth_enforcement_sources(tmp_path, cli, env, file, expected) -> None:
+    if file:
+        path = tmp_path / "c.toml"
+        path.write_text(f'target = "http://127.0.0.1:9"\n{file}\n')
+        cli = {**cli, "config": str(path)}
+    else:
+        cli = {"target": "http://127.0.0.1:9", **cli}
+    assert resolve(cli, env).no_auth_enforcement is expected
+
+
+def test_no_auth_enforcement_rejects_a_non_boolean() -> None:
+    env = {"PINECONE_CONFORMANCE_NO_AUTH_ENFORCEMENT": "perhaps"}
+    with pytest.raises(ConfigError, match="PINECONE_CONFORMANCE_NO_AUTH_ENFORCEMENT"):
+        resolve({"target": "http://h"}, env)
+
+
+def _auth_run(tmp_path: Path, name: str, *extra: str):
+    """The auth behaviors against a reference server started without a key (it accepts any)."""
+    with launch_reference_server(["keyless:8:cosine"]) as server:
+        options = [
+            f"--target={server.index_urls['keyless']}",
+            f"--control-plane={server.control_url}",
+            "--api-key=any-key-accepted-here",
+            "--behavior=AUTH-*",
+            *extra,
+        ]
+        return run_suite(options, tmp_path, name=name)
+
+
+@pytest.mark.timeout(240)
+def test_no_auth_enforcement_makes_key_rejection_not_applicable(tmp_path: Path) -> None:
+    run = _auth_run(tmp_path, "flag", "--no-auth-enforcement")
+    assert run.returncode == 0, run.explain()
+    rejecting = [c for c in run.cases.values() if "rejects_bad_key" in c.key]
+    assert len(rejecting) == 8, run.explain()  # 6 data-plane and 2 control-plane cases
+    reason = "not applicable: the target does not enforce API keys (--no-auth-enforcement)"
+    assert all(c.outcome == "skipped" and c.message == reason for c in rejecting), rejecting
+    others = [c for c in run.cases.values() if c not in rejecting]
+    assert others and all(c.outcome == "passed" for c in others), run.explain()
+
+    # Without the option the same target fails exactly those behaviors.
+    plain = _auth_run(tmp_path, "plain")
+    assert plain.returncode == 1, plain.explain()
+    failed = {c.key for c in plain.with_outcome("failed")}
+    assert failed == {c.key for c in rejecting}, plain.explain()
