@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,14 @@ from conformance.config import OPTIONS, ConfigError, TargetConfig, resolve
 from conformance.launcher import LaunchError
 from conformance.progress import Progress
 from conformance.redact import redact
-from conformance.space import METRICS, IndexInfo, Space, SuiteSession, TargetError
+from conformance.space import (
+    METRICS,
+    IndexCreationError,
+    IndexInfo,
+    Space,
+    SuiteSession,
+    TargetError,
+)
 
 SUITE_DIR = Path(__file__).with_name("suite")
 SUITE_FIXTURES = frozenset(
@@ -318,7 +326,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     suite = config.stash.get(SESSION_KEY, None)
     if suite is not None:
-        suite.close()
+        for problem in suite.close():
+            sys.stderr.write(f"conformance: cleanup failed: {problem}\n")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -445,8 +454,14 @@ def conformance_applicability(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(scope="session")
-def conformance_session(pytestconfig: pytest.Config) -> Iterator[SuiteSession]:
-    """The started SuiteSession: the embedded server or the probed target (one per xdist worker)."""
+def conformance_session(
+    request: pytest.FixtureRequest, pytestconfig: pytest.Config
+) -> Iterator[SuiteSession]:
+    """The started SuiteSession: the embedded server or the probed target (one per xdist worker).
+
+    At its end the temporary indexes it created are deleted; one that may be left over is a
+    cleanup error of the last test (or, when the run was interrupted, a message on stderr).
+    """
     suite = pytestconfig.stash.get(SESSION_KEY, None)
     if suite is None:
         run_id, worker = _worker(pytestconfig)
@@ -462,8 +477,20 @@ def conformance_session(pytestconfig: pytest.Config) -> Iterator[SuiteSession]:
             pytest.fail(f"target not usable: {redact(str(exc))}", pytrace=False)
         pytestconfig.stash[SESSION_KEY] = suite
     yield suite
-    suite.close()
     del pytestconfig.stash[SESSION_KEY]
+    problems = suite.close()
+    if problems:
+        message = "cleanup failed: " + "; ".join(problems)
+        if request.session.exitstatus == pytest.ExitCode.OK:
+            raise AssertionError(message)  # still inside the last test's teardown
+        sys.stderr.write(f"conformance: {message}\n")  # interrupted: no test to attach it to
+
+
+def _check_kind(request: pytest.FixtureRequest, kind: str) -> None:
+    for behavior in request.node.stash.get(BEHAVIORS_KEY, []):
+        if not behavior.applies_to_kind(kind):
+            kinds = ", ".join(behavior.kinds)
+            pytest.skip(f"{NOT_APPLICABLE}{behavior.id} applies to {kinds} indexes, not {kind}")
 
 
 def _track(request: pytest.FixtureRequest, client: Any) -> None:
@@ -481,13 +508,19 @@ def _open(
     missing: str,
     *,
     default: bool = False,
+    create: Callable[[], IndexInfo | None] | None = None,
 ) -> Iterator[Space]:
+    """A Space on `index`; when it is missing and `create` is given (--allow-create-index), a
+    temporary index is made, but only for a test that applies to `kind` at all."""
+    if index is None and create is not None and suite.can_create_indexes:
+        _check_kind(request, kind)
+        try:
+            index = create()
+        except IndexCreationError as exc:
+            raise IndexCreationError(redact(str(exc))) from None  # a harness error, not a verdict
     if index is None:
         pytest.skip(NOT_APPLICABLE + missing)
-    for behavior in request.node.stash.get(BEHAVIORS_KEY, []):
-        if not behavior.applies_to_kind(kind):
-            kinds = ", ".join(behavior.kinds)
-            pytest.skip(f"{NOT_APPLICABLE}{behavior.id} applies to {kinds} indexes, not {kind}")
+    _check_kind(request, kind)
     space = suite.space(index, default=default)
     _track(request, space.client)
     yield space
@@ -504,25 +537,47 @@ def dense_space(request: pytest.FixtureRequest, conformance_session: SuiteSessio
 
 @pytest.fixture(params=METRICS)
 def metric_space(request: pytest.FixtureRequest, conformance_session: SuiteSession):
-    """A Space on a dense index of each metric (ids `cosine`, `euclidean`, `dotproduct`)."""
-    index = conformance_session.by_metric(request.param)
-    yield from _open(request, conformance_session, index, "dense", f"no {request.param} index")
+    """A Space on a dense index of each metric (ids `cosine`, `euclidean`, `dotproduct`); a
+    missing metric gets a temporary index with --allow-create-index."""
+    suite, metric = conformance_session, request.param
+    yield from _open(
+        request,
+        suite,
+        suite.by_metric(metric),
+        "dense",
+        f"no {metric} index",
+        create=lambda: suite.metric_index(metric),
+    )
 
 
 @pytest.fixture
 def sparse_space(request: pytest.FixtureRequest, conformance_session: SuiteSession):
-    """A Space on a sparse index."""
-    index = conformance_session.sparse
+    """A Space on a sparse index (a temporary one with --allow-create-index if the target has
+    none)."""
+    suite = conformance_session
     yield from _open(
-        request, conformance_session, index, "sparse", "the target has no sparse index"
+        request,
+        suite,
+        suite.sparse,
+        "sparse",
+        "the target has no sparse index",
+        create=suite.sparse_index,
     )
 
 
 @pytest.fixture
 def hybrid_space(request: pytest.FixtureRequest, conformance_session: SuiteSession):
-    """A Space on a dense dotproduct index, for hybrid (dense + sparse) records and queries."""
-    index = conformance_session.hybrid
-    yield from _open(request, conformance_session, index, "hybrid", "no dense dotproduct index")
+    """A Space on a dense dotproduct index, for hybrid (dense + sparse) records and queries (a
+    temporary one with --allow-create-index if the target has none)."""
+    suite = conformance_session
+    yield from _open(
+        request,
+        suite,
+        suite.hybrid,
+        "hybrid",
+        "no dense dotproduct index",
+        create=suite.hybrid_index,
+    )
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ namespace it deletes exactly the ids it upserted. The suite never writes anywher
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,12 @@ T = TypeVar("T")
 PROBE_TIMEOUT = 5.0
 FETCH_CHUNK = 1000
 METRICS = ("cosine", "euclidean", "dotproduct")
+# Temporary indexes (--allow-create-index): hosted services take seconds to minutes to get ready.
+INDEX_READY_TIMEOUT = 300.0
+INDEX_DELETE_TIMEOUT = 60.0
+TEMPORARY_DIMENSION = 8
+INDEX_NAME_MAX = 45
+CREATED_BY = {"created-by": "pinecone-conformance"}
 
 
 class TargetError(Exception):
@@ -36,6 +43,11 @@ class TargetError(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class IndexCreationError(RuntimeError):
+    """A temporary index could not be created or did not become usable; the run cannot judge the
+    behaviors that needed it (a harness problem, not a verdict on the target)."""
 
 
 @dataclass(frozen=True)
@@ -287,6 +299,81 @@ def environment_host(cfg: TargetConfig, http: httpx.Client) -> str:
     return f"https://{cfg.index_name}-{project}.svc.{cfg.environment}.pinecone.io"
 
 
+def temporary_index_name(prefix: str, run_id: str, worker: str, role: str) -> str:
+    """`<prefix>-<run id>[-<worker>]-<role>`: a valid index name (lowercase alphanumerics and
+    `-`, at most 45 characters) that no other run or xdist worker uses; the prefix is shortened
+    (never the unique part) to fit."""
+
+    def clean(text: str) -> str:
+        return "-".join(
+            filter(None, "".join(c if c.isalnum() else "-" for c in text.lower()).split("-"))
+        )
+
+    parts = [clean(run_id), clean(worker) if worker != "m" else "", clean(role)]
+    suffix = "-" + "-".join(p for p in parts if p)
+    base = clean(prefix)[: INDEX_NAME_MAX - len(suffix)].rstrip("-") or "conf"
+    return (base + suffix)[:INDEX_NAME_MAX].rstrip("-")
+
+
+def create_index_body(
+    api_version: str, name: str, vector_type: str, metric: str, dimension: int | None
+) -> dict[str, Any]:
+    """A serverless create-index body in the shape of `api_version` (2026-07 and later: `schema`
+    and `deployment`; before: `spec`, `dimension`, `metric`, `vector_type`)."""
+    if api_version[:7] >= "2026-07":
+        sparse = vector_type == "sparse"
+        vector: dict[str, Any] = {"type": "sparse_vector" if sparse else "dense_vector"}
+        if dimension is not None:
+            vector["dimension"] = dimension
+        vector["metric"] = metric
+        return {
+            "name": name,
+            "schema": {"fields": {"_sparse_values" if sparse else "_values": vector}},
+            "deployment": {"deployment_type": "managed", "cloud": "aws", "region": "us-east-1"},
+            "deletion_protection": "disabled",
+            "tags": dict(CREATED_BY),
+        }
+    body: dict[str, Any] = {
+        "name": name,
+        "metric": metric,
+        "spec": {"serverless": {"cloud": "aws", "region": "us-east-1"}},
+        "deletion_protection": "disabled",
+        "tags": dict(CREATED_BY),
+    }
+    if dimension is not None:
+        body["dimension"] = dimension
+    if vector_type != "dense":
+        body["vector_type"] = vector_type
+    return body
+
+
+def _poll(probe: Callable[[], T], check: Callable[[T], object], what: str, timeout: float) -> T:
+    """Call `probe` until `check` holds, pausing 0.05 s growing to 2 s, for at most `timeout`
+    seconds (index operations take seconds to minutes on hosted services, whose control planes
+    are rate limited); AssertionError naming `what` and the last value on timeout."""
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        value = probe()
+        if check(value):
+            return value
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(
+                f"expected {what} within {timeout:g}s; last observed: {str(value)[:500]}"
+            )
+        time.sleep(min(pause, remaining))
+        pause = min(pause * 2, 2.0)
+
+
+def index_url(host: str, control_url: str) -> str:
+    """A data-plane URL from a described `host`: hosted services return it bare (the control
+    plane's scheme is used, so http for a local emulator), others as a URL."""
+    if "://" in host:
+        return host.rstrip("/")
+    return f"{urlsplit(control_url).scheme or 'https'}://{host.rstrip('/')}"
+
+
 class SuiteSession:
     """The run's view of the target: its indexes, control plane, shared HTTP connections, and the
     namespace counter. For the embedded target it owns the server it starts."""
@@ -304,6 +391,12 @@ class SuiteSession:
         self.control_url: str | None = cfg.control_plane
         self._counter = itertools.count(1)
         self.started = False
+        # Names of the temporary indexes this session created (or may have: a create whose answer
+        # was lost); only these are ever deleted. Failed creations are not retried.
+        self.created: list[str] = []
+        self._creation_failures: dict[str, str] = {}
+        self.index_ready_timeout = INDEX_READY_TIMEOUT
+        self.index_delete_timeout = INDEX_DELETE_TIMEOUT
 
     def start(self) -> SuiteSession:
         """Start the embedded server or probe the foreign target (idempotent)."""
@@ -343,10 +436,163 @@ class SuiteSession:
         self.started = True
         return self
 
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-        self.http.close()
+    def close(self) -> list[str]:
+        """Delete the temporary indexes, stop the embedded server, close connections (idempotent).
+
+        Returns a message per temporary index that could not be deleted, naming it, so that the
+        caller reports it: a leftover index costs the user money and must never go unnoticed.
+        """
+        problems: list[str] = []
+        try:
+            problems = self.delete_temporary_indexes()
+        finally:
+            if self.server is not None:
+                self.server.stop()
+            self.http.close()
+        return problems
+
+    # -- temporary indexes (--allow-create-index on a foreign target) ---------------------------
+    @property
+    def can_create_indexes(self) -> bool:
+        """Whether a missing index kind may be created: a foreign target, a control plane and
+        --allow-create-index (the embedded server has every kind already)."""
+        cfg = self.cfg
+        return not cfg.embedded and cfg.allow_create_index and self.control_url is not None
+
+    def metric_index(self, metric: str) -> IndexInfo | None:
+        """A dense index of `metric`: the target's own, else a temporary one when allowed."""
+        found = self.by_metric(metric)
+        if found is None and self.can_create_indexes:
+            found = self._temporary(metric, "dense", metric)
+        return found
+
+    def sparse_index(self) -> IndexInfo | None:
+        """A sparse index: the target's own, else a temporary one when allowed."""
+        if self.sparse is None and self.can_create_indexes:
+            self.sparse = self._temporary("sparse", "sparse", "dotproduct")
+        return self.sparse
+
+    def hybrid_index(self) -> IndexInfo | None:
+        """A dense dotproduct index for hybrid records (shared with the dotproduct metric tests)."""
+        if self.hybrid is None and self.can_create_indexes:
+            self.hybrid = self.metric_index("dotproduct")
+        return self.hybrid
+
+    def _temporary(self, role: str, vector_type: str, metric: str) -> IndexInfo:
+        if role in self._creation_failures:
+            raise IndexCreationError(self._creation_failures[role])
+        name = temporary_index_name(self.cfg.namespace_prefix, self.run_id, self.worker, role)
+        try:
+            info = self._create_index(name, vector_type, metric)
+        except IndexCreationError as exc:
+            self._creation_failures[role] = str(exc)
+            raise
+        self.indexes.append(info)
+        return info
+
+    def _create_index(self, name: str, vector_type: str, metric: str) -> IndexInfo:
+        """Create `name`, wait (bounded) until it is ready and its data plane answers."""
+        cp = self.control_client()
+        assert cp is not None and self.control_url is not None
+        dimension = None if vector_type == "sparse" else TEMPORARY_DIMENSION
+        what = f"temporary {vector_type} {metric} index {name!r}"
+        body = create_index_body(self.cfg.api_version, name, vector_type, metric, dimension)
+        self.created.append(name)  # before sending: a lost answer may still mean it exists
+        try:
+            response = cp.create_index(**body)
+        except httpx.TransportError as exc:
+            raise IndexCreationError(
+                f"could not create the {what}: the control plane did not answer "
+                f"({type(exc).__name__}: {redact(str(exc))})"
+            ) from None
+        if 400 <= response.status < 500:
+            self.created.remove(name)  # certainly not created by this request: never delete it
+        if response.status not in (200, 201, 202):
+            raise IndexCreationError(f"could not create the {what}: {response!r}")
+        deadline = time.monotonic() + self.index_ready_timeout
+
+        def described() -> WireResponse | None:
+            try:
+                return cp.describe_index(name)
+            except httpx.TransportError:
+                return None
+
+        def is_ready(r: WireResponse | None) -> bool:
+            body = r.json if r is not None and r.status == 200 else None
+            return (
+                isinstance(body, dict)
+                and (body.get("status") or {}).get("ready") is True
+                and isinstance(body.get("host"), str)
+                and bool(body["host"])
+            )
+
+        try:
+            ready = _poll(
+                described, is_ready, f"{what} ready with a host", self.index_ready_timeout
+            )
+        except AssertionError as exc:
+            raise IndexCreationError(f"could not use the {what}: {exc}") from None
+        assert ready is not None
+        url = index_url(ready.json["host"], self.control_url)
+        client = self.data_client(IndexInfo(name, url, dimension, metric, vector_type))
+
+        def stats() -> WireResponse | None:
+            try:
+                return client.describe_index_stats()
+            except httpx.TransportError:
+                return None
+
+        try:
+            _poll(
+                stats,
+                lambda r: r is not None and r.status == 200,
+                f"the data plane of {what} at {url} answering describe_index_stats",
+                max(deadline - time.monotonic(), 1.0),
+            )
+        except AssertionError as exc:
+            raise IndexCreationError(f"could not use the {what}: {exc}") from None
+        return IndexInfo(name, url, dimension, metric, vector_type)
+
+    def delete_temporary_indexes(self) -> list[str]:
+        """Delete every index this session created and wait (bounded) until each is gone;
+        returns a message per index that may be left over. Never touches any other index."""
+        if not self.created:
+            return []
+        names, self.created = list(dict.fromkeys(self.created)), []
+        cp = self.control_client()
+        if cp is None:
+            return [f"temporary index {n!r} may be left over: no control plane" for n in names]
+        problems: dict[str, str] = {}
+        pending: list[str] = []
+        for name in names:
+            try:
+                response = cp.delete_index(name)
+            except httpx.TransportError as exc:
+                problems[name] = f"DELETE failed ({type(exc).__name__}: {redact(str(exc))})"
+                continue
+            if response.status in (200, 202, 204, 404):
+                pending.append(name)
+            else:
+                problems[name] = f"DELETE answered {response!r}"
+        deadline = time.monotonic() + self.index_delete_timeout
+        for name in pending:
+            try:
+                _poll(
+                    lambda name=name: cp.describe_index(name).status,
+                    lambda status: status == 404,
+                    f"index {name!r} gone",
+                    max(deadline - time.monotonic(), 0.0),
+                )
+            except AssertionError:
+                problems[name] = f"still present {self.index_delete_timeout:g}s after its deletion"
+            except httpx.TransportError as exc:
+                problems[name] = f"could not confirm its deletion ({type(exc).__name__})"
+        control = redact(self.control_url or "")
+        return [
+            f"temporary index {name!r} created by this run may be left over on {control}: "
+            f"{why}; delete it by hand"
+            for name, why in problems.items()
+        ]
 
     @property
     def dense(self) -> IndexInfo | None:
