@@ -4,14 +4,14 @@ FuzzContexts over them."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from conformance.client import make_http
-from conformance.fuzz import FuzzContext
+from conformance.fuzz import FuzzContext, SessionResult, open_database, run_session
 from conformance.launcher import RunningServer, launch_reference_server
 from conformance.space import IndexInfo
 
@@ -22,6 +22,12 @@ REPO = Path(__file__).resolve().parents[2]
 def mutant_command(name: str) -> str:
     """The command that starts the reference server with mutant `name` (tests/mutants)."""
     return f"python -m tests.mutants.run {name}"
+
+
+def run_results(reports_dir: Path) -> Path:
+    """The results.json of the one run under `reports_dir` (not through `latest`)."""
+    (path,) = [p for p in reports_dir.glob("*/results.json") if p.parent.name != "latest"]
+    return path
 
 
 def indexes_of(server: RunningServer) -> list[IndexInfo]:
@@ -54,3 +60,40 @@ def http() -> Iterator[httpx.Client]:
     client = make_http(10.0)
     yield client
     client.close()
+
+
+def replay_across_sessions(
+    http: httpx.Client, db_spec: str, saved: Callable[[], int], second_seed: int
+) -> tuple[SessionResult, SessionResult]:
+    """Session 1 finds and saves a failure in the example database `db_spec`; session 2, with
+    another seed and a budget of one generated example, must report it at once (replayed from the
+    database). `saved` counts the database's entries."""
+    with mutant_server("fetch-plus-literal") as server:
+        first = run_session(
+            make_context(server, http),
+            duration=60.0,
+            seed=1,
+            database=open_database(db_spec),
+            max_failures=1,
+            grace=5.0,
+        )
+        assert first.failures, "session 1 found nothing"
+        assert saved() > 0
+        second = run_session(
+            make_context(server, http),
+            duration=60.0,
+            seed=second_seed,
+            database=open_database(db_spec),
+            max_failures=1,
+            max_examples=1,
+            chunk_examples=1,
+            grace=5.0,
+        )
+    # Shrinking is time-capped, so a loaded machine may also save a second distinct failure;
+    # what matters is that the earlier one is reported by the very first example.
+    replayed = {f.signature: f for f in second.failures}
+    earlier = first.failures[0]
+    assert earlier.signature in replayed, list(replayed)
+    assert replayed[earlier.signature].first_example == 1
+    assert len(replayed[earlier.signature].steps) <= len(earlier.steps)
+    return first, second

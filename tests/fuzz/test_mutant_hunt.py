@@ -44,13 +44,14 @@ def _hunt(name: str, out: Path) -> tuple[str, str | None, str]:
         )
     except subprocess.TimeoutExpired:
         return name, None, "session timed out"
-    results = list(report.glob("*/results.json"))
+    results = [p for p in report.glob("*/results.json") if p.parent.name != "latest"]
     if run.returncode not in (0, 1) or not results:
         return name, None, f"exit {run.returncode}: {run.stderr[-500:]}"
     data = json.loads(results[0].read_text())
-    if not data["failures"]:
-        return name, None, f"{data['examples']} examples"
-    first = data["failures"][0]
+    failed = [t for t in data["tests"] if t["outcome"] == "failed"]
+    if not failed:
+        return name, None, f"{data['fuzz']['examples']} examples"
+    first = min(failed, key=lambda t: t["first_example"])
     return name, first["signature"], f"example {first['first_example']}: {first['problem'][:70]}"
 
 

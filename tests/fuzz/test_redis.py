@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from conformance.fuzz import main as fuzz_main
-from conformance.fuzz import open_database, run_session
-from tests.fuzz.conftest import make_context, mutant_server
+from conformance.fuzz import open_database
+from tests.fuzz.conftest import replay_across_sessions
 
 pytestmark = pytest.mark.timeout(240)
 redis = pytest.importorskip("redis", reason="the `redis` Python package is not installed")
@@ -74,32 +74,9 @@ def test_open_database_round_trip(redis_url):
 def test_a_failure_found_on_one_machine_is_replayed_on_another(redis_url, http):
     """Session 1 saves its failure to Redis; session 2 (another seed, one generated example)
     reports it from the shared database."""
-    with mutant_server("fetch-plus-literal") as server:
-        first = run_session(
-            make_context(server, http),
-            duration=60.0,
-            seed=1,
-            database=open_database(redis_url),
-            max_failures=1,
-            grace=5.0,
-        )
-        assert first.failures, "session 1 found nothing"
-        assert redis.Redis.from_url(redis_url).dbsize() > 0
-        second = run_session(
-            make_context(server, http),
-            duration=60.0,
-            seed=4242,
-            database=open_database(redis_url),
-            max_failures=1,
-            max_examples=1,
-            chunk_examples=1,
-            grace=5.0,
-        )
-    # Shrinking is time-capped, so a loaded machine may also save a second distinct failure;
-    # what matters is that the earlier one is reported by the very first example.
-    replayed = {f.signature: f for f in second.failures}
-    assert first.failures[0].signature in replayed, list(replayed)
-    assert replayed[first.failures[0].signature].first_example == 1
+    replay_across_sessions(
+        http, redis_url, lambda: redis.Redis.from_url(redis_url).dbsize(), second_seed=4242
+    )
 
 
 def test_command_line_accepts_a_redis_database(redis_url, tmp_path, capsys):

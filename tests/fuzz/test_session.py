@@ -10,13 +10,21 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from conformance import fuzz_session
 from conformance.fuzz import main as fuzz_main
-from conformance.fuzz import open_database, parse_duration, run_session
-from tests.fuzz.conftest import API_KEY, REPO, make_context, mutant_command, mutant_server
+from conformance.fuzz import parse_duration, run_session, shrink_time_limit
+from tests.fuzz.conftest import (
+    API_KEY,
+    REPO,
+    make_context,
+    mutant_command,
+    replay_across_sessions,
+    run_results,
+)
 
 pytestmark = pytest.mark.timeout(240)
 FUZZ = [sys.executable, "-m", "conformance.fuzz"]
@@ -46,6 +54,27 @@ def test_sessions_clean_up_their_namespaces(reference, http):
         assert left == [], f"{url}: namespaces left behind: {left}"
 
 
+def test_the_same_seed_runs_the_same_examples(reference, http):
+    """`--seed` goes through hypothesis's public `@seed`: the same seed, the same steps."""
+    runs = [
+        run_session(make_context(reference, http), duration=60.0, seed=77, max_examples=8)
+        for _ in range(2)
+    ]
+    assert runs[0].ops == runs[1].ops and runs[0].steps == runs[1].steps > 0
+
+
+def test_the_shrink_cap_degrades_when_hypothesis_moves_it(monkeypatch):
+    """Without the internal constant (a later hypothesis), shrinking just runs uncapped."""
+    monkeypatch.setattr(fuzz_session, "_engine", None)
+    with shrink_time_limit(3):
+        pass
+    engine = SimpleNamespace(MAX_SHRINKING_SECONDS=300)
+    monkeypatch.setattr(fuzz_session, "_engine", engine)
+    with shrink_time_limit(3):
+        assert engine.MAX_SHRINKING_SECONDS == 3
+    assert engine.MAX_SHRINKING_SECONDS == 300
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"), [("90", 90), ("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400)]
 )
@@ -70,10 +99,16 @@ def test_command_line_session(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 0, err
     assert "steps/s" in err and "fuzz:" in err
-    (results,) = (tmp_path / "reports").glob("*/results.json")
+    results = run_results(tmp_path / "reports")
     data = json.loads(results.read_text())
-    assert data["kind"] == "fuzz" and data["failures"] == [] and data["steps"] > 0
-    assert data["steps_per_second"] > 0 and data["seed"] == 5
+    assert data["schema"] == "pinecone-conformance/results/1" and data["kind"] == "fuzz"
+    assert [(t["nodeid"], t["outcome"]) for t in data["tests"]] == [("fuzz::session", "passed")]
+    assert data["verdict"] == "conformant" and data["exit_code"] == 0
+    fuzz = data["fuzz"]
+    assert fuzz["steps"] > 0 and fuzz["steps_per_second"] > 0 and fuzz["seed"] == 5
+    assert fuzz["interrupted"] is False and data["seeds"]["hypothesis"] == 5
+    assert {"summary.md", "junit.xml", "report.html"} <= {p.name for p in results.parent.iterdir()}
+    assert (tmp_path / "reports" / "latest" / "results.json").samefile(results)
 
 
 def test_usage_errors(tmp_path, capsys):
@@ -108,46 +143,20 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_results(tmp_path):
             proc.wait(10)
     assert proc.returncode == 0, err
     assert "interrupted" in err
-    (results,) = tmp_path.glob("*/results.json")
+    results = run_results(tmp_path)
     data = json.loads(results.read_text())
-    assert data["interrupted"] is True and data["steps"] > 0
-
-
-def _db_entries(path: Path) -> int:
-    return sum(1 for p in path.rglob("*") if p.is_file())
+    assert data["fuzz"]["interrupted"] is True and data["fuzz"]["steps"] > 0
 
 
 def test_a_later_session_replays_an_earlier_failure_first(tmp_path, http):
     """Session 1 finds and saves a failure; session 2, with another seed and a budget of one
     generated example, still reports it at once: replayed from the example database."""
     db_path = tmp_path / "examples"
-    with mutant_server("fetch-plus-literal") as server:
-        first = run_session(
-            make_context(server, http),
-            duration=60.0,
-            seed=1,
-            database=open_database(str(db_path)),
-            max_failures=1,
-            grace=5.0,
-        )
-        assert first.failures, "session 1 found nothing"
-        assert _db_entries(db_path) > 0
-        second = run_session(
-            make_context(server, http),
-            duration=60.0,
-            seed=999,
-            database=open_database(str(db_path)),
-            max_failures=1,
-            max_examples=1,
-            chunk_examples=1,
-            grace=5.0,
-        )
-    # Shrinking is time-capped, so a loaded machine may also save a second distinct failure;
-    # what matters is that the earlier one is reported by the very first example.
-    replayed = {f.signature: f for f in second.failures}
-    assert first.failures[0].signature in replayed, list(replayed)
-    assert replayed[first.failures[0].signature].first_example == 1
-    assert len(replayed[first.failures[0].signature].steps) <= len(first.failures[0].steps)
+
+    def saved() -> int:
+        return sum(1 for p in db_path.rglob("*") if p.is_file())
+
+    replay_across_sessions(http, str(db_path), saved, second_seed=999)
 
 
 def test_mutant_command_is_importable():

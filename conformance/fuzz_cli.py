@@ -1,0 +1,259 @@
+"""`pinecone-conformance fuzz`: a time-boxed fuzz session against a target, with a live progress
+line, a clean stop on Ctrl-C, and at the end results.json plus the suite's reports for the run
+(`conformance/fuzz_report.py`) next to the reproducers of every failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance.client import make_http
+from conformance.config import OPTIONS, ConfigError, TargetConfig, resolve
+from conformance.fuzz_context import Failure, FuzzContext
+from conformance.fuzz_report import results_document, run_id_for, write_failures, write_reports
+from conformance.fuzz_session import SessionResult, open_database, run_session
+from conformance.launcher import LaunchError
+from conformance.redact import redact
+from conformance.space import SuiteSession, TargetError
+
+DEFAULT_DB = ".pinecone-conformance/examples"
+
+
+def parse_duration(text: str) -> float:
+    """`90`, `90s`, `10m`, `1h`, `1h30m` -> seconds."""
+    match = re.fullmatch(
+        r"\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text
+    )
+    if not match or not any(match.groups()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 90s, 10m or 1h")
+    h, m, s = (float(g) if g else 0.0 for g in match.groups())
+    return h * 3600 + m * 60 + s
+
+
+class Progress:
+    """The live progress line on stderr (rewritten in place on a terminal)."""
+
+    def __init__(self, stream: Any, deadline: float, enabled: bool = True) -> None:
+        self.stream = stream
+        self.deadline = deadline
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+
+    def __call__(self, ctx: FuzzContext, final: bool = False) -> None:
+        now = time.monotonic()
+        interval = 0.5 if self.tty else 10.0
+        if not self.enabled or (not final and now - self.last < interval):
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        left = max(self.deadline - now, 0)
+        line = (
+            f"fuzz: {ctx.examples} examples, {ctx.steps} steps, {ctx.steps / elapsed:.0f} steps/s, "
+            f"{len(ctx.found)} failures, {int(left // 60)}:{int(left % 60):02d} left"
+        )
+        end = "\n" if final or not self.tty else ""
+        self.stream.write(("\r\x1b[K" if self.tty else "") + line + end)
+        self.stream.flush()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pinecone-conformance fuzz",
+        description="Fuzz a target against an independent model of the data plane for a time "
+        "budget; every failure is shrunk and written as reports/<run id>/repro-<n>.py and .sh.",
+    )
+    for option in OPTIONS:
+        if option.dest in ("level", "behavior"):
+            continue
+        if option.kind == "bool":
+            parser.add_argument(option.flag, action="store_true", default=None, help=option.help)
+        elif option.kind == "list":
+            parser.add_argument(option.flag, action="append", default=None, help=option.help)
+        else:
+            parser.add_argument(option.flag, default=None, metavar=option.metavar, help=option.help)
+    parser.add_argument(
+        "--duration",
+        type=parse_duration,
+        default=600.0,
+        help="time budget, e.g. 90s, 10m, 1h (default 10m)",
+    )
+    parser.add_argument("--seed", type=int, help="seed of the first chunk (default: random)")
+    parser.add_argument(
+        "--examples-db",
+        default=DEFAULT_DB,
+        metavar="PATH|redis://HOST:PORT",
+        help=f"hypothesis example database (default {DEFAULT_DB}; `none` for none)",
+    )
+    parser.add_argument("--report-dir", default="reports", help="where reports/<run id>/ goes")
+    parser.add_argument("--max-failures", type=int, help="stop after this many distinct failures")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        help="stop after about this many examples (with --seed: the same examples every time)",
+    )
+    parser.add_argument("--steps", type=int, default=25, help="steps per example (default 25)")
+    parser.add_argument(
+        "--shrink-time",
+        type=parse_duration,
+        help="how long shrinking may run past --duration (default: a quarter of it, >= 10s)",
+    )
+    parser.add_argument(
+        "--stats",
+        action="store_true",
+        help="print steps per second and per-operation counts at the end",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`pinecone-conformance fuzz`: exit 0 nothing found, 1 failures found, 2 usage error,
+    3 target unavailable, 4 harness error."""
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    cli = {
+        o.dest: getattr(args, o.dest, None) for o in OPTIONS if o.dest not in ("level", "behavior")
+    }
+    err = sys.stderr
+    try:
+        cfg: TargetConfig = resolve(cli)
+        database = open_database(args.examples_db)
+    except ConfigError as exc:
+        print(f"pinecone-conformance fuzz: {redact(str(exc))}", file=err)
+        return 2
+    seed = args.seed if args.seed is not None else int.from_bytes(uuid.uuid4().bytes[:4], "big")
+    started = dt.datetime.now(dt.UTC)
+    short_id = uuid.uuid4().hex[:8]  # in namespace names
+    run_id = run_id_for(started, short_id)
+    suite = SuiteSession(cfg, short_id, "fuzz")
+    try:
+        suite.start()
+    except TargetError as exc:
+        suite.close()
+        print(f"pinecone-conformance fuzz: {redact(str(exc))}", file=err)
+        return 3 if exc.kind == "unavailable" else 2
+    except LaunchError as exc:
+        suite.close()
+        print(f"pinecone-conformance fuzz: server did not start: {redact(str(exc))}", file=err)
+        return 4
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: keep what was found
+    reports_dir = Path(args.report_dir)
+    report_dir = reports_dir / run_id
+    target = cfg.target or ("embedded" + (f" ({cfg.server_command})" if cfg.server_command else ""))
+    http = make_http(cfg.request_timeout)
+    try:
+        ctx = FuzzContext(
+            suite.indexes,
+            cfg.api_key,
+            cfg.api_version,
+            http,
+            consistency_timeout=cfg.consistency_timeout,
+            prefix=cfg.namespace_prefix,
+            run_id=short_id,
+        )
+        progress = Progress(err, time.monotonic() + args.duration, enabled=not args.quiet)
+        ctx.progress = progress
+        print(
+            f"fuzz run {run_id}: seed {seed}, {args.duration:g}s against {redact(target)}, "
+            "indexes "
+            + ", ".join(
+                f"{i.name} ({i.vector_type}, {i.metric}, dim {i.dimension})" for i in suite.indexes
+            ),
+            file=err,
+        )
+
+        def flush(c: FuzzContext) -> None:
+            write_failures(c, report_dir, cfg.consistency_timeout, run_id)
+
+        result = run_session(
+            ctx,
+            duration=args.duration,
+            seed=seed,
+            database=database,
+            max_failures=args.max_failures,
+            max_examples=args.examples,
+            step_count=args.steps,
+            grace=args.shrink_time,
+            on_failures=flush,
+        )
+        progress(ctx, final=True)
+    finally:
+        http.close()
+        suite.close()
+    failures = write_failures(ctx, report_dir, cfg.consistency_timeout, run_id) if ctx.found else []
+    options = {
+        "duration": args.duration,
+        "seed": args.seed,
+        "examples_db": args.examples_db,
+        "max_failures": args.max_failures,
+        "examples": args.examples,
+        "steps": args.steps,
+        "shrink_time": args.shrink_time,
+    }
+    doc = results_document(
+        result,
+        run_id=run_id,
+        cfg=cfg,
+        options=options,
+        started=started,
+        finished=dt.datetime.now(dt.UTC),
+    )
+    written = write_reports(doc, reports_dir)
+    _print_outcome(result, ctx, failures, written, args.stats, err)
+    if result.harness_errors:
+        return 4
+    return 1 if failures else 0
+
+
+def _print_outcome(
+    result: SessionResult,
+    ctx: FuzzContext,
+    failures: list[Failure],
+    written: list[Path],
+    stats: bool,
+    err: Any,
+) -> None:
+    """The closing lines: counts and speed, per-operation figures, failures, harness errors."""
+    if result.interrupted:
+        print("interrupted: keeping what was found so far", file=err)
+    print(
+        f"{result.examples} examples, {result.steps} steps in {result.elapsed:.1f}s "
+        f"({result.steps_per_second:.0f} steps/s); {len(failures)} failures; results: "
+        f"{written[0]}",
+        file=err,
+    )
+    if stats:
+        print(f"{'operation':<40} {'steps':>6} {'ms/step':>8}  (time on the wire)", file=err)
+        for op, count in sorted(result.ops.items(), key=lambda kv: -kv[1]):
+            ms = 1000 * ctx.op_seconds[op] / count
+            print(f"  {op:<38} {count:>6} {ms:>8.1f}", file=err)
+    for f in failures:
+        print(
+            f"FAILURE {f.n} [{f.signature}] {redact(f.problem)}\n  reproducers: "
+            + " ".join(f.files),
+            file=err,
+        )
+    for error in result.harness_errors:
+        print(f"HARNESS ERROR {redact(error)}", file=err)
+    for path in written[1:]:
+        print(f"report: {path}", file=err)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

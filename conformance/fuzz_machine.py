@@ -1,0 +1,361 @@
+"""The fuzzing state machine: `DataPlaneMachine` drives one index of the target and the model
+(`conformance/model.py`) side by side and compares every response with what the model expects.
+
+Each example picks one index, works in fresh namespaces of its own (`<prefix>-fuzz-<run>-<n>`,
+deleted afterwards), and every step sends one request (or one paginated read) to the target and
+the same operation to the model. Steps are plain data (`conformance/repro_runtime.py`), so a
+failing sequence, once hypothesis has shrunk it, is written out as a standalone reproducer.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+
+from conformance.fuzz_context import Failure, classify, current, delete_all, failure_type
+from conformance.invalid_requests import invalid_requests, is_write
+from conformance.model import IndexModel
+from conformance.repro_runtime import describe, run_step
+from conformance.space import IndexInfo
+from conformance.strategies import (
+    dense_vectors,
+    filters,
+    metadata,
+    namespace_suffixes,
+    prefixes,
+    record_ids,
+    sparse_vectors,
+)
+
+VANISH_UNTIL = "2026-04"  # last version where deleting every record removes the namespace
+SLOTS = st.sampled_from((0, 0, 0, 1))  # mostly the main namespace, sometimes the second one
+# strategies built once (building and validating them per draw dominated the step time)
+BATCH = st.integers(1, 4)
+FETCH_BATCH = st.integers(1, 5)
+TOP_K = st.one_of(st.integers(1, 8), st.just(10000))
+LIMIT = st.one_of(st.none(), st.integers(1, 5))
+FLAG = st.sampled_from((None, False, True))
+UPDATE_FIELDS = st.sets(st.sampled_from(("values", "sparse", "meta")), min_size=1)
+METADATA_CHOICE = st.integers(0, 3)
+HYBRID_CHOICE = st.integers(0, 4)
+SET_METADATA = metadata(allow_null=False).filter(bool)
+LEGACY = st.integers(0, 4).map(lambda i: i == 4)  # one time in five
+
+
+def _post(path: str, body: dict[str, Any], slot: int) -> dict[str, Any]:
+    return {"method": "POST", "path": path, "json": body, "slot": slot, "ns_in": "json"}
+
+
+def _get(path: str, params: list[list[Any]], slot: int) -> dict[str, Any]:
+    return {"method": "GET", "path": path, "params": params, "slot": slot, "ns_in": "params"}
+
+
+class DataPlaneMachine(RuleBasedStateMachine):
+    """Drives one index of the target and the model side by side, comparing every response."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ctx = current()
+        self.ctx.examples += 1
+        self.names = [self.ctx.next_namespace()]
+        self.suffixes = [""]
+        self.trace: list[dict[str, Any]] = []
+        self.known: list[str] = []
+        self.touched: set[int] = set()
+        self.index: IndexInfo = self.ctx.indexes[0]
+        self.model = IndexModel(None, "cosine")
+
+    # -- setup ----------------------------------------------------------------------------------
+    @initialize(which=st.integers(0, 7), suffix=namespace_suffixes())
+    def choose_index(self, which: int, suffix: str) -> None:
+        self.index = self.ctx.indexes[which % len(self.ctx.indexes)]
+        self.shape = self.ctx.shape(self.index)
+        self.model = IndexModel(self.shape.dimension, self.shape.metric, self.shape.vector_type)
+        self.suffixes.append(suffix)
+        self.names.append(self.names[0] + suffix)
+
+    @property
+    def dense(self) -> bool:
+        return self.shape.dense
+
+    def teardown(self) -> None:
+        for slot in sorted(self.touched):
+            delete_all(self.ctx, self.index.host, self.names[slot])
+            self.ctx.leftover.discard((self.index.host, self.names[slot]))
+
+    # -- execution ------------------------------------------------------------------------------
+    def _run(self, op: str, step: dict[str, Any], expect: dict[str, Any], read: bool) -> None:
+        """Send a step to the target and check its response against `expect`."""
+        ctx = self.ctx
+        step = {**step, "op": op, "read": read, "expect": expect}
+        self.trace.append(step)
+        if not read and step.get("slot") is not None:
+            self.touched.add(step["slot"])
+            ctx.leftover.add((self.index.host, self.names[step["slot"]]))
+        ctx.steps += 1
+        ctx.ops[op] += 1
+        if ctx.progress is not None:
+            ctx.progress(ctx)
+        started = time.perf_counter()
+        problem, _ = run_step(
+            ctx.http, self.index.host, ctx.auth, step, self.names, ctx.consistency_timeout
+        )
+        ctx.op_seconds[op] += time.perf_counter() - started
+        if problem is None:
+            return
+        signature = f"{op}/{classify(problem)}"
+        previous = ctx.found.get(signature)
+        ctx.found[signature] = Failure(
+            signature,
+            problem,
+            list(self.trace),
+            self.index,
+            list(self.suffixes),
+            n=previous.n if previous else 0,
+            files=previous.files if previous else [],
+            first_example=previous.first_example if previous else ctx.examples,
+        )
+        raise failure_type(signature)(
+            f"{signature}: step {len(self.trace)} {describe(step)}\n  {problem}"
+        )
+
+    def _settle(self, slot: int) -> None:
+        """On an eventually consistent target, wait until the namespace shows the model's state
+        (a filter-based write acts on what is visible)."""
+        if self.ctx.consistency_timeout > 0:
+            self._check_state(slot)
+
+    def _check_state(self, slot: int) -> None:
+        vectors = self.model.fetch(str(slot), self.model.list_ids(str(slot)))
+        step = {"kind": "state", "slot": slot}
+        self._run("state", step, {"type": "state", "vectors": vectors, "dense": self.dense}, True)
+
+    # -- drawing --------------------------------------------------------------------------------
+    def _id(self, data: st.DataObject) -> str:
+        pool = record_ids()
+        if self.known:
+            pool = st.one_of(st.sampled_from(self.known), pool)
+        rid = data.draw(pool)
+        if rid not in self.known:
+            self.known.append(rid)
+        return rid
+
+    def _record(self, data: st.DataObject) -> dict[str, Any]:
+        record: dict[str, Any] = {"id": self._id(data)}
+        if self.dense:
+            record["values"] = data.draw(dense_vectors(self.shape.dimension))
+            if data.draw(HYBRID_CHOICE) == 0:
+                record["sparseValues"] = data.draw(sparse_vectors())
+        else:
+            record["sparseValues"] = data.draw(sparse_vectors())
+        choice = data.draw(METADATA_CHOICE)
+        if choice == 1:
+            record["metadata"] = {}
+        elif choice >= 2:
+            record["metadata"] = data.draw(metadata())
+        return record
+
+    # -- writes ---------------------------------------------------------------------------------
+    @rule(data=st.data())
+    def upsert(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        records = [self._record(data) for _ in range(data.draw(BATCH))]
+        count = self.model.upsert(str(slot), records)
+        expect = {"type": "ok", "body": {"upsertedCount": count}}
+        self._run("upsert", _post("/vectors/upsert", {"vectors": records}, slot), expect, False)
+
+    @rule(data=st.data())
+    def update(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        self._settle(slot)  # an update of a record not yet visible may be a no-op
+        body: dict[str, Any] = {"id": self._id(data)}
+        fields = data.draw(UPDATE_FIELDS)
+        if "values" in fields and self.dense:
+            body["values"] = data.draw(dense_vectors(self.shape.dimension))
+        if "sparse" in fields:
+            body["sparseValues"] = data.draw(sparse_vectors())
+        if "meta" in fields or len(body) == 1:
+            body["setMetadata"] = data.draw(metadata())
+        self.model.update(
+            str(slot),
+            body["id"],
+            body.get("values"),
+            body.get("sparseValues"),
+            body.get("setMetadata"),
+        )
+        self._run("update", _post("/vectors/update", body, slot), {"type": "ok"}, False)
+
+    @precondition(lambda self: self.ctx.filter_writes)
+    @rule(data=st.data())
+    def update_by_filter(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        self._settle(slot)
+        flt = data.draw(filters(allow_empty=False))
+        meta = data.draw(SET_METADATA)
+        dry = data.draw(st.booleans())
+        count = self.model.update_by_filter(str(slot), flt, meta, dry)
+        body = {"filter": flt, "setMetadata": meta, **({"dryRun": True} if dry else {})}
+        expect = {"type": "ok", "body": {"matchedRecords": count}}
+        self._run("update-by-filter", _post("/vectors/update", body, slot), expect, False)
+
+    @rule(data=st.data())
+    def delete_ids(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        self._settle(slot)
+        ids = [self._id(data) for _ in range(data.draw(BATCH))]
+        self.model.delete_ids(str(slot), ids)
+        if data.draw(LEGACY):
+            # the legacy binding, DELETE with query parameters (a SHOULD of the digest, §4.6)
+            step = {**_get("/vectors/delete", [["ids", i] for i in ids], slot), "method": "DELETE"}
+            self._run("delete-ids-legacy", step, {"type": "ok"}, False)
+            return
+        self._run("delete-ids", _post("/vectors/delete", {"ids": ids}, slot), {"type": "ok"}, False)
+
+    @rule(data=st.data())
+    def delete_all(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        self.model.delete_all(str(slot))
+        step = _post("/vectors/delete", {"deleteAll": True}, slot)
+        self._run("delete-all", step, {"type": "ok"}, False)
+
+    @rule(data=st.data())
+    def delete_by_filter(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        self._settle(slot)
+        flt = data.draw(filters(allow_empty=False))
+        self.model.delete_filter(str(slot), flt)
+        step = _post("/vectors/delete", {"filter": flt}, slot)
+        self._run("delete-by-filter", step, {"type": "ok"}, False)
+
+    # -- reads ----------------------------------------------------------------------------------
+    @rule(data=st.data())
+    def fetch(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        ids = [self._id(data) for _ in range(data.draw(FETCH_BATCH))]
+        expect = {
+            "type": "fetch",
+            "vectors": self.model.fetch(str(slot), ids),
+            "dense": self.dense,
+            "slot": slot,
+        }
+        self._run("fetch", _get("/vectors/fetch", [["ids", i] for i in ids], slot), expect, True)
+
+    @rule(data=st.data())
+    def query(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        ns = str(slot)
+        body: dict[str, Any] = {"topK": data.draw(TOP_K)}
+        modes = ["id", "vector" if self.dense else "sparse"]
+        if self.dense and self.shape.metric == "dotproduct":
+            modes.append("hybrid")
+        mode = data.draw(st.sampled_from(modes))
+        if mode == "id":
+            body["id"] = self._id(data)
+            source = self.model.records(ns).get(body["id"])
+            if self.dense and source is not None and source.sparse:
+                mode = "vector"  # whether a record's sparse part joins its query: undocumented
+                del body["id"]
+        if mode in ("vector", "hybrid"):
+            body["vector"] = data.draw(dense_vectors(self.shape.dimension))
+        if mode in ("sparse", "hybrid"):
+            body["sparseVector"] = data.draw(sparse_vectors())
+        if data.draw(st.booleans()):
+            body["filter"] = data.draw(filters())
+        for flag in ("includeValues", "includeMetadata"):
+            value = data.draw(FLAG)
+            if value is not None:
+                body[flag] = value
+        cands = self.model.query(
+            ns,
+            vector=body.get("vector"),
+            sparse=body.get("sparseVector"),
+            rid=body.get("id"),
+            flt=body.get("filter"),
+        )
+        expect = {
+            "type": "query",
+            "candidates": [[c.id, c.score, c.tol, c.optional] for c in cands],
+            "top_k": body["topK"],
+            "order": "asc" if self.shape.metric == "euclidean" and self.dense else "desc",
+            "include_values": bool(body.get("includeValues")),
+            "include_metadata": bool(body.get("includeMetadata")),
+            "dense": self.dense,
+            "slot": slot,
+        }
+        if expect["include_values"] or expect["include_metadata"]:
+            expect["records"] = self.model.fetch(ns, [c.id for c in cands])
+        self._run("query", _post("/query", body, slot), expect, True)
+
+    @rule(data=st.data())
+    def list_ids(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        prefix = data.draw(prefixes())
+        limit = data.draw(LIMIT)
+        params: list[list[Any]] = [["prefix", prefix]] if prefix else []
+        if limit is not None:
+            params.append(["limit", limit])
+        step = {**_get("/vectors/list", params, slot), "kind": "pages"}
+        ids = self.model.list_ids(str(slot), prefix)
+        expect = {"type": "list", "ids": ids, "limit": limit or 100}
+        self._run("list", step, expect, True)
+
+    @precondition(lambda self: self.ctx.filter_writes)
+    @rule(data=st.data())
+    def fetch_by_metadata(self, data: st.DataObject) -> None:
+        slot = data.draw(SLOTS)
+        flt = data.draw(filters(allow_empty=False))
+        limit = data.draw(LIMIT)
+        body: dict[str, Any] = {"filter": flt}
+        if limit is not None:
+            body["limit"] = limit
+        ids = self.model.fetch_by_metadata(str(slot), flt)
+        expect = {
+            "type": "fbm",
+            "ids": ids,
+            "limit": limit or 100,
+            "dense": self.dense,
+            "vectors": self.model.fetch(str(slot), ids),
+        }
+        step = {**_post("/vectors/fetch_by_metadata", body, slot), "kind": "pages"}
+        self._run("fetch-by-metadata", step, expect, True)
+
+    @rule(data=st.data())
+    def stats(self, data: st.DataObject) -> None:
+        counts = [self.model.count(str(s)) for s in range(len(self.names))]
+        expect = {
+            "type": "stats",
+            "counts": counts,
+            "dimension": self.index.dimension,
+            # an emptied namespace leaves stats up to 2026-04; later it may stay listed with 0
+            "vanish": self.ctx.api_version <= VANISH_UNTIL,
+        }
+        if data.draw(LEGACY):
+            # the legacy binding, GET without a body (a SHOULD of the digest, §4.7)
+            step = {"method": "GET", "path": "/describe_index_stats"}
+            self._run("stats-legacy-get", step, expect, True)
+            return
+        step = {"method": "POST", "path": "/describe_index_stats", "json": {}}
+        self._run("stats", step, expect, True)
+
+    @rule(slot=SLOTS)
+    def check_namespace(self, slot: int) -> None:
+        self._check_state(slot)
+
+    # -- invalid input --------------------------------------------------------------------------
+    @rule(data=st.data())
+    def invalid_request(self, data: st.DataObject) -> None:
+        self._invalid(data, invalid_requests(self.shape))
+
+    @rule(data=st.data())
+    def over_limit_request(self, data: st.DataObject) -> None:
+        """Each documented limit exceeded (a subset of the invalid requests, drawn more often)."""
+        self._invalid(data, invalid_requests(self.shape, limits_only=True))
+
+    def _invalid(self, data: st.DataObject, requests: st.SearchStrategy) -> None:
+        name, step = data.draw(requests)
+        self._run(f"invalid-{name}", step, {"type": "error"}, False)
+        if is_write(step):
+            self._check_state(0)  # nothing may have changed
