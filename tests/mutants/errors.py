@@ -1,0 +1,93 @@
+"""Mutants of the error bodies and response headers shared by every data-plane route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.mutants.asgi import Forward, Reply, Request
+from tests.mutants.helpers import (
+    rpc_error,
+)
+from tests.mutants.registry import Ctx, Handler, MutantGroup
+
+GROUP = MutantGroup()
+mutant = GROUP.mutant
+
+
+# -- errors and headers ---------------------------------------------------------------------------
+def error_handler(edit: Callable[[Reply, dict[str, Any]], Reply]) -> Handler:
+    """A handler that rewrites JSON error replies (status >= 400)."""
+
+    async def handle(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+        reply = await forward(request)
+        body = reply.json()
+        if reply.status < 400 or not isinstance(body, dict):
+            return reply
+        return edit(reply, body)
+
+    return handle
+
+
+CP_CODES = {
+    400: "INVALID_ARGUMENT",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    413: "PAYLOAD_TOO_LARGE",
+}
+
+
+def _drop_details(reply: Reply, body: dict[str, Any]) -> Reply:
+    body.pop("details", None)
+    return reply.with_json(body)
+
+
+def _control_plane_shape(reply: Reply, body: dict[str, Any]) -> Reply:
+    code = CP_CODES.get(reply.status, "UNKNOWN")
+    return reply.with_json(
+        {"error": {"code": code, "message": body.get("message", "")}, "status": reply.status}
+    )
+
+
+def _server_error(reply: Reply, body: dict[str, Any]) -> Reply:
+    if reply.status != 400:
+        return reply
+    return reply.with_json({**body, "code": 13}, status=500)
+
+
+mutant(
+    "errors-no-details",
+    "ERRORS-RPCSTATUS-SHAPE",
+    summary="Data-plane error bodies lack the `details` array.",
+)(error_handler(_drop_details))
+mutant(
+    "errors-control-plane-shape",
+    "ERRORS-RPCSTATUS-SHAPE",
+    "ERRORS-VALIDATION-400",
+    "*-400",
+    summary="Data-plane errors use the control plane's `{error: {code, message}, status}` shape.",
+)(error_handler(_control_plane_shape))
+mutant(
+    "validation-500",
+    "ERRORS-VALIDATION-400",
+    "*-400",
+    "*REJECTED*",
+    "*INVALID*",
+    summary="Validation failures answer 500 (code 13) instead of 400.",
+)(error_handler(_server_error))
+
+
+@mutant("lsn-headers-missing", "AUTH-LSN-HEADERS")
+async def lsn_headers_missing(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """Responses carry no x-pinecone-request-lsn / x-pinecone-max-indexed-lsn headers."""
+    reply = await forward(request)
+    reply = reply.with_header("x-pinecone-request-lsn", None)
+    return reply.with_header("x-pinecone-max-indexed-lsn", None)
+
+
+@mutant("delete-legacy-method-405", "DELETE-LEGACY-METHOD", "DELETE-QUERY-PARAMS")
+async def delete_legacy_method_405(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """DELETE /vectors/delete answers 405 (only POST is served)."""
+    if request.is_("DELETE", "/vectors/delete"):
+        return rpc_error(405, 12, "Method Not Allowed")
+    return await forward(request)

@@ -1,0 +1,273 @@
+"""Mutants of query: ranking, scores, flags, topK, and the metadata filters it shares with
+the other filtered routes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from tests.mutants.asgi import Forward, Reply, Request
+from tests.mutants.helpers import (
+    DELETE,
+    FBM,
+    QUERY,
+    UPDATE,
+    body_of,
+    edit_json,
+    fetch_records,
+    get,
+    has_matches,
+    namespace_of,
+)
+from tests.mutants.registry import Ctx, Handler, MutantGroup
+
+GROUP = MutantGroup()
+mutant = GROUP.mutant
+patch_mutant = GROUP.patch
+
+
+# -- query ----------------------------------------------------------------------------------------
+def edit_matches(edit: Callable[[list[Any], dict[str, Any]], list[Any]]) -> Handler:
+    """A handler that rewrites the matches of successful query replies."""
+
+    async def handle(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+        if not request.is_(*QUERY):
+            return await forward(request)
+        body = body_of(request) or {}
+
+        def apply(reply: dict[str, Any]) -> None:
+            if isinstance(reply.get("matches"), list):
+                reply["matches"] = edit(reply["matches"], body)
+
+        return await edit_json(request, forward, apply)
+
+    return handle
+
+
+def _rotate(matches: list[Any], body: dict[str, Any]) -> list[Any]:
+    return matches[1:] + matches[:1] if len(matches) > 1 else matches
+
+
+def _truncate(matches: list[Any], body: dict[str, Any]) -> list[Any]:
+    top_k = body.get("topK")
+    full = isinstance(top_k, int) and top_k > 1 and len(matches) == top_k
+    return matches[:-1] if full else matches
+
+
+def _drop_self(matches: list[Any], body: dict[str, Any]) -> list[Any]:
+    return [m for m in matches if not (isinstance(m, dict) and m.get("id") == body.get("id"))]
+
+
+mutant(
+    "matches-unsorted",
+    "QUERY-ORDER-DESCENDING",
+    "QUERY-EUCLIDEAN-ASCENDING",
+    "QUERY-BY-ID-SELF-FIRST",
+    summary="The best match is moved to the end of the matches.",
+)(edit_matches(_rotate))
+mutant(
+    "matches-truncated",
+    "QUERY-AT-MOST-TOPK",
+    summary="A query that fills topK returns only topK - 1 matches.",
+)(edit_matches(_truncate))
+mutant(
+    "query-by-id-drops-self",
+    "QUERY-BY-ID-SELF-FIRST",
+    summary="A query by id leaves the queried record out of its matches.",
+)(edit_matches(_drop_self))
+
+
+def edit_query_body(edit: Callable[[dict[str, Any], Ctx], dict[str, Any] | None]) -> Handler:
+    """A handler that rewrites query request bodies (`edit` returns None to leave one alone)."""
+
+    async def handle(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+        body = body_of(request) if request.is_(*QUERY) else None
+        changed = edit(dict(body), ctx) if body is not None else None
+        return await forward(request if changed is None else request.with_json(changed))
+
+    return handle
+
+
+def _without_flags(*keys: str) -> Callable[[dict[str, Any], Ctx], dict[str, Any] | None]:
+    """Drop these boolean flags (a flag of another type is left for validation to reject)."""
+
+    def edit(body: dict[str, Any], ctx: Ctx) -> dict[str, Any] | None:
+        if not any(type(body.get(k)) is bool for k in keys):
+            return None
+        return {k: v for k, v in body.items() if k not in keys}
+
+    return edit
+
+
+def _force_metadata(body: dict[str, Any], ctx: Ctx) -> dict[str, Any] | None:
+    flags = (body.get("includeMetadata"), body.get("include_metadata"))
+    if any(f is not None and type(f) is not bool for f in flags):
+        return None
+    rest = {k: v for k, v in body.items() if k != "include_metadata"}
+    return {**rest, "includeMetadata": True}
+
+
+def _clamp_top_k(body: dict[str, Any], ctx: Ctx) -> dict[str, Any] | None:
+    top_k = body.get("topK")
+    if type(top_k) is int and top_k > 10_000:
+        return {**body, "topK": 10_000}
+    return None
+
+
+@mutant("filter-ignored", "QUERY-FILTER-RESTRICTS", "FILTERS-*")
+async def filter_ignored(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A query ignores its metadata filter (once the filter has passed validation)."""
+    body = body_of(request) if request.is_(*QUERY) else None
+    if body is None or not body.get("filter"):
+        return await forward(request)
+    checked = await forward(request)
+    if not checked.ok:
+        return checked
+    return await forward(request.with_json({k: v for k, v in body.items() if k != "filter"}))
+
+
+mutant(
+    "include-values-ignored",
+    "QUERY-INCLUDE-VALUES",
+    summary="A query never returns values, whatever includeValues says.",
+)(edit_query_body(_without_flags("includeValues", "include_values")))
+mutant(
+    "metadata-unrequested",
+    "QUERY-INCLUDE-METADATA",
+    "QUERY-INCLUDE-DEFAULTS-FALSE",
+    summary="A query always returns metadata, even without includeMetadata.",
+)(edit_query_body(_force_metadata))
+mutant(
+    "topk-clamped",
+    "QUERY-TOPK-RANGE",
+    summary="A topK above 10000 is clamped to 10000 instead of rejected.",
+)(edit_query_body(_clamp_top_k))
+
+
+@mutant("euclidean-descending", "QUERY-EUCLIDEAN-ASCENDING", "QUERY-BY-ID-SELF-FIRST")
+async def euclidean_descending(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """On a euclidean index, queries return the farthest records first (distance descending)."""
+    body = body_of(request) if request.is_(*QUERY) else None
+    top_k = body.get("topK") if body else None
+    if ctx.metric != "euclidean" or body is None or type(top_k) is not int or top_k > 10_000:
+        return await forward(request)
+    reply = await forward(request.with_json({**body, "topK": 10_000}))
+    payload = reply.json()
+    if not has_matches(reply, payload):
+        return reply
+    ranked = sorted(payload["matches"], key=lambda m: m.get("score", 0), reverse=True)
+    return reply.with_json({**payload, "matches": ranked[: max(top_k, 0)]})
+
+
+@mutant("cosine-unnormalised", "QUERY-COSINE-SCORE", "QUERY-ORDER-DESCENDING")
+async def cosine_unnormalised(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """On a cosine index, scores are raw dot products (the vectors' lengths are not divided out)."""
+    body = body_of(request) if request.is_(*QUERY) else None
+    if ctx.metric != "cosine" or ctx.vector_type != "dense" or body is None:
+        return await forward(request)
+    flag = body.get("includeValues")
+    if (flag is not None and type(flag) is not bool) or "include_values" in body:
+        return await forward(request)
+    query = body.get("vector")
+    if query is None and isinstance(body.get("id"), str):
+        found = await fetch_records(forward, request, [body["id"]], namespace_of(request))
+        query = found.get(body["id"], {}).get("values")
+    if not isinstance(query, list) or not query:
+        return await forward(request)
+    reply = await forward(request.with_json({**body, "includeValues": True}))
+    payload = reply.json()
+    if not has_matches(reply, payload):
+        return reply
+    keep_values = body.get("includeValues") is True
+    matches = []
+    for match in payload["matches"]:
+        values = match.get("values") or []
+        if len(values) == len(query):
+            match["score"] = math.fsum(a * b for a, b in zip(query, values, strict=True))
+        if not keep_values:
+            match.pop("values", None)
+        matches.append(match)
+    matches.sort(key=lambda m: m.get("score", 0), reverse=True)
+    return reply.with_json({**payload, "matches": matches})
+
+
+@mutant("sparse-zero-scores-kept", "QUERY-SPARSE-EXCLUDES-ZERO")
+async def sparse_zero_scores_kept(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """On a sparse index, records that share no index with the query come back with score 0."""
+    body = body_of(request) if request.is_(*QUERY) else None
+    top_k = body.get("topK") if body else None
+    if ctx.vector_type != "sparse" or body is None or body.get("filter") or type(top_k) is not int:
+        return await forward(request)
+    reply = await forward(request)
+    payload = reply.json()
+    if not has_matches(reply, payload):
+        return reply
+    matches = payload["matches"]
+    seen = {m.get("id") for m in matches}
+    ns = [] if namespace_of(request) is None else [("namespace", namespace_of(request) or "")]
+    listed = (await forward(get(request, "/vectors/list", ns))).json() or {}
+    extra = [v["id"] for v in listed.get("vectors", []) if v.get("id") not in seen]
+    extra = extra[: max(0, top_k - len(matches))]
+    records = await fetch_records(forward, request, extra, namespace_of(request)) if extra else {}
+    for rid in extra:
+        match: dict[str, Any] = {"id": rid, "score": 0.0}
+        record = records.get(rid, {})
+        if body.get("includeValues") is True:
+            match["values"] = []
+            if "sparseValues" in record:
+                match["sparseValues"] = record["sparseValues"]
+        if body.get("includeMetadata") is True and "metadata" in record:
+            match["metadata"] = record["metadata"]
+        matches.append(match)
+    return reply.with_json(payload)
+
+
+# -- filters --------------------------------------------------------------------------------------
+def widen_ne(flt: Any) -> Any:
+    """The filter with every `{"f": {"$ne": v}}` also matching records that lack `f`."""
+    if not isinstance(flt, dict):
+        return flt
+    parts: list[dict[str, Any]] = []
+    for key, operand in flt.items():
+        if key in ("$and", "$or") and isinstance(operand, list):
+            parts.append({key: [widen_ne(child) for child in operand]})
+        elif not key.startswith("$") and isinstance(operand, dict) and "$ne" in operand:
+            parts.append({"$or": [{key: operand}, {key: {"$exists": False}}]})
+        else:
+            parts.append({key: operand})
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+@mutant("ne-matches-missing", "FILTERS-NE-NIN-MISSING-FIELD", "FILTERS-EQ-NE-TYPES")
+async def ne_matches_missing(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """`$ne` also matches records that lack the field."""
+    routes = (QUERY, FBM, DELETE, UPDATE)
+    body = body_of(request) if any(request.is_(*r) for r in routes) else None
+    if (
+        body is None
+        or not isinstance(body.get("filter"), dict)
+        or "$ne" not in request.body.decode("utf-8", "replace")
+    ):
+        return await forward(request)
+    return await forward(request.with_json({**body, "filter": widen_ne(body["filter"])}))
+
+
+@patch_mutant("list-elements-unmatched", "FILTERS-LIST-ANY-ELEMENT", "FILTERS-LIST-AND-BOTH")
+def list_elements_unmatched() -> None:
+    """`$eq` and `$in` never match a list-valued field through its elements."""
+    from reference_server import filters
+
+    class WithoutLists:
+        """A column seen without its list-valued rows (every other field is the column's own)."""
+
+        def __init__(self, column: Any) -> None:
+            self.column = column
+            self.lists: dict[int, list[str]] = {}
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.column, name)
+
+    equals, member = filters._equals, filters._member
+    filters._equals = lambda column, operand, n: equals(WithoutLists(column), operand, n)
+    filters._member = lambda column, operand, n: member(WithoutLists(column), operand, n)

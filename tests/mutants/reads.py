@@ -1,0 +1,247 @@
+"""Mutants of the read routes: fetch, fetch_by_metadata, list, describe_index_stats and the
+namespace routes, and of namespace handling on every route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.mutants.asgi import Forward, Reply, Request
+from tests.mutants.helpers import (
+    ALIAS,
+    FBM,
+    FETCH,
+    LIST,
+    NAMESPACES,
+    STATS,
+    STATS_GET,
+    body_of,
+    edit_json,
+    namespace_of,
+    rpc_error,
+)
+from tests.mutants.registry import Ctx, Handler, MutantGroup
+
+GROUP = MutantGroup()
+mutant = GROUP.mutant
+
+
+# -- fetch ----------------------------------------------------------------------------------------
+@mutant("fetch-plus-literal", "FETCH-ID-ENCODING")
+async def fetch_plus_literal(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A `+` in the fetch query string is read as a literal plus, not as a space."""
+    if request.is_(*FETCH) and b"+" in request.query_string:
+        request = Request(
+            request.method,
+            request.path,
+            request.query_string.replace(b"+", b"%2B"),
+            request.headers,
+            request.body,
+        )
+    return await forward(request)
+
+
+@mutant("fetch-unknown-ids-null", "FETCH-UNKNOWN-IDS-OMITTED")
+async def fetch_unknown_ids_null(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """Fetch lists ids that do not exist, with null, instead of omitting them."""
+    if not request.is_(*FETCH):
+        return await forward(request)
+    wanted = [v for k, v in request.params() if k == "ids"]
+
+    def edit(body: dict[str, Any]) -> None:
+        vectors = body.get("vectors")
+        if isinstance(vectors, dict):
+            for rid in wanted:
+                vectors.setdefault(rid, None)
+
+    return await edit_json(request, forward, edit)
+
+
+@mutant("fbm-limit-ignored", "FBM-PAGINATION", "FBM-LIMIT-RANGE-400")
+async def fbm_limit_ignored(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """fetch_by_metadata ignores `limit` (always pages of 100, never rejects a bad limit)."""
+    body = body_of(request) if request.is_(*FBM) else None
+    if body is None or "limit" not in body:
+        return await forward(request)
+    return await forward(request.with_json({k: v for k, v in body.items() if k != "limit"}))
+
+
+# -- list -----------------------------------------------------------------------------------------
+def edit_list_params(drop: tuple[str, ...]) -> Handler:
+    """A handler that drops these query parameters from list requests."""
+
+    async def handle(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+        if request.is_(*LIST) and any(request.param(k) is not None for k in drop):
+            request = request.with_params([(k, v) for k, v in request.params() if k not in drop])
+        return await forward(request)
+
+    return handle
+
+
+def edit_reply(route: tuple[str, str], edit: Callable[[dict[str, Any]], None]) -> Handler:
+    """A handler that edits successful JSON replies of one route."""
+
+    async def handle(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+        if not request.is_(*route):
+            return await forward(request)
+        return await edit_json(request, forward, edit)
+
+    return handle
+
+
+def _drop_pagination(body: dict[str, Any]) -> None:
+    body.pop("pagination", None)
+
+
+def _reverse_page(body: dict[str, Any]) -> None:
+    if isinstance(body.get("vectors"), list):
+        body["vectors"].reverse()
+
+
+mutant(
+    "list-token-restarts",
+    "LIST-PAGINATION",
+    "LIST-DEFAULT-LIMIT",
+    "LIST-PAGINATION-EXAMPLE",
+    summary="A list paginationToken is ignored: every page starts from the beginning.",
+)(edit_list_params(("paginationToken", "pagination_token")))
+mutant(
+    "list-prefix-ignored",
+    "LIST-PREFIX",
+    summary="list ignores `prefix` and lists every id.",
+)(edit_list_params(("prefix",)))
+mutant(
+    "list-no-pagination",
+    "LIST-PAGINATION",
+    "LIST-DEFAULT-LIMIT",
+    "LIST-PAGINATION-EXAMPLE",
+    summary="A list page never carries `pagination`, even when more ids follow.",
+)(edit_reply(LIST, _drop_pagination))
+mutant(
+    "list-unsorted",
+    "LIST-SORTED",
+    summary="list returns each page's ids in descending order.",
+)(edit_reply(LIST, _reverse_page))
+mutant(
+    "namespaces-list-no-pagination",
+    "NAMESPACES-LIST-PAGINATION",
+    summary="GET /namespaces never carries `pagination`, even when more namespaces follow.",
+)(edit_reply(NAMESPACES, _drop_pagination))
+
+
+# -- stats ----------------------------------------------------------------------------------------
+def stats_handler(edit: Callable[[dict[str, Any], Ctx], None]) -> Handler:
+    """A handler that edits describe_index_stats replies (POST and GET)."""
+
+    async def handle(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+        if not (request.is_(*STATS) or request.is_(*STATS_GET)):
+            return await forward(request)
+        return await edit_json(request, forward, lambda body: edit(body, ctx))
+
+    return handle
+
+
+def _stale_counts(body: dict[str, Any], ctx: Ctx) -> None:
+    seen: dict[str, int] = ctx.state.setdefault("seen", {})
+    namespaces = body.get("namespaces")
+    if not isinstance(namespaces, dict):
+        return
+    for ns in set(seen) - set(namespaces):
+        del seen[ns]
+    for ns, entry in namespaces.items():
+        count = max(seen.get(ns, 0), entry.get("vectorCount", 0))
+        seen[ns] = entry["vectorCount"] = count
+    body["totalVectorCount"] = sum(e.get("vectorCount", 0) for e in namespaces.values())
+
+
+def _total_first_namespace(body: dict[str, Any], ctx: Ctx) -> None:
+    namespaces = body.get("namespaces")
+    if isinstance(namespaces, dict) and namespaces:
+        first = sorted(namespaces)[0]
+        body["totalVectorCount"] = namespaces[first].get("vectorCount", 0)
+
+
+mutant(
+    "stats-stale-counts",
+    "STATS-NAMESPACE-COUNTS",
+    summary="describe_index_stats counts never go down while a namespace exists.",
+)(stats_handler(_stale_counts))
+mutant(
+    "stats-total-first-namespace",
+    "STATS-TOTAL-SUM",
+    summary="totalVectorCount counts only the first namespace.",
+)(stats_handler(_total_first_namespace))
+
+
+@mutant("stats-legacy-get-405", "STATS-LEGACY-GET")
+async def stats_legacy_get_405(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """GET /describe_index_stats answers 405 (only POST is served)."""
+    if request.is_(*STATS_GET):
+        return rpc_error(405, 12, "Method Not Allowed")
+    return await forward(request)
+
+
+# -- namespaces -----------------------------------------------------------------------------------
+def rename_namespace(request: Request, rename: Callable[[str | None], str | None]) -> Request:
+    """`request` with its namespace (body field or query parameter) renamed; None removes it."""
+    body = body_of(request)
+    if body is not None and "namespace" in body:
+        new = rename(body["namespace"] if isinstance(body["namespace"], str) else None)
+        if new == body["namespace"]:
+            return request
+        rest = {k: v for k, v in body.items() if k != "namespace"}
+        return request.with_json(rest if new is None else {**rest, "namespace": new})
+    params = request.params()
+    if any(k == "namespace" for k, _ in params):
+        renamed: list[tuple[str, str]] = []
+        for k, v in params:
+            if k == "namespace":
+                new = rename(v)
+                if new is not None:
+                    renamed.append((k, new))
+            else:
+                renamed.append((k, v))
+        return request.with_params(renamed)
+    return request
+
+
+async def with_namespace_echo(reply: Reply, echo: str | None) -> Reply:
+    """`reply` with its `namespace` field set to `echo` (when it has one)."""
+    body = reply.json()
+    if echo is None or not isinstance(body, dict) or "namespace" not in body:
+        return reply
+    return reply.with_json({**body, "namespace": echo})
+
+
+@mutant(
+    "namespace-ignored",
+    "NAMESPACES-ISOLATION",
+    "FETCH-NAMESPACE-ISOLATION",
+    "UPSERT-CREATES-NAMESPACE",
+    "DELETEALL-CLEARS-NAMESPACE-ONLY",
+    "STATS-NAMESPACE-COUNTS",
+    "STATS-TOTAL-SUM",
+    "FETCH-UNKNOWN-NAMESPACE",
+    "QUERY-UNKNOWN-NAMESPACE-EMPTY",
+    "LIST-UNKNOWN-NAMESPACE",
+)
+async def namespace_ignored(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """Every record operation goes to the default namespace, whatever namespace it names."""
+    if request.path.startswith("/namespaces"):
+        return await forward(request)
+    asked = namespace_of(request)
+    reply = await forward(rename_namespace(request, lambda ns: None))
+    return await with_namespace_echo(reply, asked)
+
+
+@mutant(
+    "default-alias-distinct",
+    "UPSERT-DEFAULT-NAMESPACE-ALIAS",
+    "VERSIONS-DEFAULT-NAMESPACE-ALIAS",
+)
+async def default_alias_distinct(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """`__default__` is a namespace of its own instead of another name for the default one."""
+    if request.path.startswith("/namespaces") or namespace_of(request) != ALIAS:
+        return await forward(request)
+    reply = await forward(rename_namespace(request, lambda ns: "mutant-default-alias"))
+    return await with_namespace_echo(reply, "")

@@ -1,0 +1,96 @@
+"""What a mutant is, and how the area modules (writes, queries, reads, errors) declare theirs.
+
+Each area module keeps its mutants in a `MutantGroup`; `tests.mutants.mutants` joins the groups
+into the one registry the runner and the kill tests read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from tests.mutants.asgi import Forward, Reply, Request, Rewrite
+
+
+@dataclass
+class Ctx:
+    """What a handler knows about its index, plus state that lives as long as the index."""
+
+    name: str
+    dimension: int | None
+    metric: str
+    vector_type: str
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[Request, Forward, Ctx], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A deliberately broken variant of the reference server."""
+
+    name: str
+    behaviors: tuple[str, ...]
+    summary: str
+    handler: Handler | None = None
+    patch: Callable[[], None] | None = None
+
+    def wrap(self, app: ASGIApp, model: Any) -> ASGIApp:
+        """`app` (one index's data plane) with this mutant's handler in front, if it has one."""
+        if self.handler is None:
+            return app
+        ctx = Ctx(model.name, model.dimension, model.metric, model.vector_type)
+        handler = self.handler
+
+        async def handle(request: Request, forward: Forward) -> Reply:
+            return await handler(request, forward, ctx)
+
+        return Rewrite(app, handle)
+
+
+class MutantGroup:
+    """The mutants of one area module, in the order it declares them."""
+
+    def __init__(self) -> None:
+        self.mutants: list[Mutant] = []
+
+    def mutant(
+        self, name: str, *behaviors: str, summary: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Register an ASGI-wrapper mutant; the summary defaults to its docstring's first line."""
+
+        def register(fn: Handler) -> Handler:
+            self.mutants.append(Mutant(name, behaviors, summary or _summary(fn), handler=fn))
+            return fn
+
+        return register
+
+    def patch(
+        self, name: str, *behaviors: str
+    ) -> Callable[[Callable[[], None]], Callable[[], None]]:
+        """Register a monkeypatch mutant (applied in the server process before it starts)."""
+
+        def register(fn: Callable[[], None]) -> Callable[[], None]:
+            self.mutants.append(Mutant(name, behaviors, _summary(fn), patch=fn))
+            return fn
+
+        return register
+
+
+def join(*groups: MutantGroup) -> dict[str, Mutant]:
+    """The mutants of every group by name; a name declared twice is an error, not an override."""
+    registry: dict[str, Mutant] = {}
+    for group in groups:
+        for mutant in group.mutants:
+            if mutant.name in registry:
+                raise ValueError(f"mutant {mutant.name!r} is declared twice")
+            registry[mutant.name] = mutant
+    return registry
+
+
+def _summary(fn: Callable[..., Any]) -> str:
+    return (fn.__doc__ or "").strip().splitlines()[0]
