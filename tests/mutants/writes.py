@@ -112,15 +112,24 @@ async def dimension_coerced(request: Request, forward: Forward, ctx: Ctx) -> Rep
 
 
 # -- update ---------------------------------------------------------------------------------------
+async def update_of_missing(
+    request: Request, forward: Forward
+) -> tuple[dict[str, Any] | None, Reply]:
+    """Forward `request`; (its body, reply) when it is an update by id of a record that did not
+    exist before it, else (None, reply)."""
+    body = update_by_id(request)
+    if body is None:
+        return None, await forward(request)
+    existed = await fetch_records(forward, request, [body["id"]], namespace_of(request))
+    reply = await forward(request)
+    return (None, reply) if existed else (body, reply)
+
+
 @mutant("update-missing-404", "UPDATE-MISSING-ID-NOOP")
 async def update_missing_404(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """Updating an id that does not exist answers 404 instead of 200."""
-    body = update_by_id(request)
-    if body is None:
-        return await forward(request)
-    found = await fetch_records(forward, request, [body["id"]], namespace_of(request))
-    reply = await forward(request)
-    if reply.ok and not found:
+    body, reply = await update_of_missing(request, forward)
+    if body is not None and reply.ok:
         return rpc_error(404, 5, f"Vector ID {body['id']} not found")
     return reply
 
@@ -128,12 +137,8 @@ async def update_missing_404(request: Request, forward: Forward, ctx: Ctx) -> Re
 @mutant("update-missing-creates", "UPDATE-MISSING-ID-NOOP")
 async def update_missing_creates(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """Updating an id that does not exist creates the record (an upsert)."""
-    body = update_by_id(request)
-    if body is None:
-        return await forward(request)
-    existed = await fetch_records(forward, request, [body["id"]], namespace_of(request))
-    reply = await forward(request)
-    if existed or not reply.ok:
+    body, reply = await update_of_missing(request, forward)
+    if body is None or not reply.ok:
         return reply
     vector: dict[str, Any] = {"id": body["id"]}
     if ctx.vector_type == "sparse":
