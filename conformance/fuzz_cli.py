@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +68,24 @@ class Progress:
         self.stream.flush()
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+def _stop_on_signals(ctx: FuzzContext) -> Callable[[], None]:
+    """Ctrl-C and SIGTERM ask the session to stop after the current example, keeping what it found;
+    a second one stops at once. Returns what puts the previous handlers back."""
+
+    def handler(signum: int, frame: Any) -> None:
+        if ctx.stop_requested:
+            raise KeyboardInterrupt
+        ctx.stop_requested = True
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,12 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         suite.close()
         print(f"pinecone-conformance fuzz: server did not start: {redact(str(exc))}", file=err)
         return 4
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: keep what was found
     reports_dir = Path(args.report_dir)
     report_dir = reports_dir / run_id
     target = cfg.target or ("embedded" + (f" ({cfg.server_command})" if cfg.server_command else ""))
     http = make_http(cfg.request_timeout)
+    restore_signals: Callable[[], None] = lambda: None  # noqa: E731
     try:
         ctx = FuzzContext(
             suite.indexes,
@@ -167,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             prefix=cfg.namespace_prefix,
             run_id=short_id,
         )
+        restore_signals = _stop_on_signals(ctx)
         progress = Progress(err, time.monotonic() + args.duration, enabled=not args.quiet)
         ctx.progress = progress
         print(
@@ -194,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         progress(ctx, final=True)
     finally:
+        restore_signals()
         http.close()
         suite.close()
     failures = write_failures(ctx, report_dir, cfg.consistency_timeout, run_id) if ctx.found else []

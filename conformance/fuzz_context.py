@@ -84,6 +84,10 @@ class FuzzContext:
     op_seconds: Counter = field(default_factory=Counter)
     found: dict[str, Failure] = field(default_factory=dict)
     leftover: set[tuple[str, str]] = field(default_factory=set)
+    # Set by a signal handler (Ctrl-C, SIGTERM): steps stop reaching the target, the session ends
+    # after the current chunk and keeps what it found. A flag rather than KeyboardInterrupt, which
+    # can be swallowed when it lands inside a garbage-collector callback.
+    stop_requested: bool = False
     _counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @property

@@ -90,6 +90,8 @@ class DataPlaneMachine(RuleBasedStateMachine):
     def _run(self, op: str, step: dict[str, Any], expect: dict[str, Any], read: bool) -> None:
         """Send a step to the target and check its response against `expect`."""
         ctx = self.ctx
+        if ctx.stop_requested:
+            return  # the session is stopping: finish this example without touching the target
         step = {**step, "op": op, "read": read, "expect": expect}
         self.trace.append(step)
         if not read and step.get("slot") is not None:

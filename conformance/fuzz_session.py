@@ -152,6 +152,9 @@ def run_session(
     reported: set[str] = set()
     with using(ctx):
         for chunk in itertools.count():
+            if ctx.stop_requested:
+                interrupted = True
+                break
             if time.monotonic() >= deadline:
                 break
             if max_failures is not None and len(ctx.found) >= max_failures:
@@ -180,6 +183,7 @@ def run_session(
                 for leaf in _leaves(exc):
                     if not isinstance(leaf, TargetMismatch):
                         harness.append(f"{type(leaf).__name__}: {leaf}")
+            interrupted = interrupted or ctx.stop_requested
             new = [s for s in ctx.found if s not in reported]
             if new and on_failures is not None:
                 on_failures(ctx)
