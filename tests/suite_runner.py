@@ -93,23 +93,34 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {**env, **(extra or {})}
 
 
+def spawn_pytest(
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    merge_stderr: bool = False,
+) -> subprocess.Popen:
+    """Start `python -m pytest ARGS` in a process group of its own (so the embedded server and
+    xdist workers can be ended with it), with text pipes and no stdin."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=cwd,
+        env=clean_env() if env is None else env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def run_pytest(
     args: Sequence[str], *, cwd: Path, timeout: float = RUN_TIMEOUT
 ) -> tuple[int | None, str, str, float, bool]:
     """Run `python -m pytest ARGS` in its own process group; (status, stdout, stderr, wall,
     timed out). On timeout the whole group is killed and status is None."""
-    argv = [sys.executable, "-m", "pytest", *args]
     start = time.monotonic()
-    process = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=clean_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = spawn_pytest(args, cwd=cwd)
     timed_out = False
     try:
         stdout, stderr = process.communicate(timeout=timeout)

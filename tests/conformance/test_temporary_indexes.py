@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -30,10 +29,10 @@ from conformance.space import (
 )
 
 try:  # tests/ is a package; this directory is not, so the repository may not be on sys.path yet
-    from tests.suite_runner import clean_env, run_suite
+    from tests.suite_runner import run_suite, spawn_pytest
 except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.suite_runner import clean_env, run_suite
+    from tests.suite_runner import run_suite, spawn_pytest
 
 KEY = "temp-index-key-5f3a"
 ONLY = "only-dense"
@@ -256,10 +255,7 @@ def test_suite_without_allow_create_index_reports_not_applicable(
 @pytest.mark.timeout(240)
 def test_interrupted_run_still_deletes_its_temporary_indexes(only_dense, tmp_path: Path) -> None:
     """Ctrl-C (SIGINT) once a temporary index exists: the run stops and the index is deleted."""
-    argv = [
-        sys.executable,
-        "-m",
-        "pytest",
+    args = [
         "-p",
         "no:cacheprovider",
         "--pyargs",
@@ -271,16 +267,7 @@ def test_interrupted_run_still_deletes_its_temporary_indexes(only_dense, tmp_pat
         "--allow-create-index",
         f"--api-key={KEY}",
     ]
-    process = subprocess.Popen(
-        argv,
-        cwd=tmp_path,
-        env=clean_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = spawn_pytest(args, cwd=tmp_path, merge_stderr=True)
     try:
         deadline = time.monotonic() + 60
         while len(announced(only_dense)) < 2 and process.poll() is None:

@@ -12,7 +12,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from conformance import catalog as catalog_mod
 from tests.mutants.mutants import MUTANTS
 from tests.mutants.recorder import PROPERTY
 from tests.mutants.run import CONTROL
+from tests.suite_runner import spawn_pytest
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 240.0
@@ -69,10 +69,7 @@ def run_suite(mutant: str, workdir: Path, behaviors: tuple[str, ...] = ()) -> Su
     """Run the conformance suite (only the tests of `behaviors`, when given) against the
     reference server with `mutant` applied."""
     junit = workdir / f"junit-{'selected' if behaviors else 'full'}.xml"
-    argv = [
-        sys.executable,
-        "-m",
-        "pytest",
+    args = [
         "--pyargs",
         "conformance.suite",
         "-x",
@@ -90,17 +87,9 @@ def run_suite(mutant: str, workdir: Path, behaviors: tuple[str, ...] = ()) -> Su
         f"--junitxml={junit}",
     ]
     for behavior in behaviors:
-        argv += ["--behavior", behavior]
-    process = subprocess.Popen(
-        argv,
-        cwd=REPO,
-        env={**suite_env(), "PINECONE_CONFORMANCE_REPORTS_DIR": str(workdir / "reports")},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+        args += ["--behavior", behavior]
+    env = {**suite_env(), "PINECONE_CONFORMANCE_REPORTS_DIR": str(workdir / "reports")}
+    process = spawn_pytest(args, cwd=REPO, env=env, merge_stderr=True)
     try:
         output, _ = process.communicate(timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
