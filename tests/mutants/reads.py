@@ -12,6 +12,7 @@ from tests.mutants.helpers import (
     FBM,
     FETCH,
     LIST,
+    MAX_BATCH,
     NAMESPACES,
     STATS,
     STATS_GET,
@@ -245,3 +246,208 @@ async def default_alias_distinct(request: Request, forward: Forward, ctx: Ctx) -
         return await forward(request)
     reply = await forward(rename_namespace(request, lambda ns: "mutant-default-alias"))
     return await with_namespace_echo(reply, "")
+
+
+# -- fetch: records, echoes and limits ------------------------------------------------------------
+def _records_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    vectors = body.get("vectors")
+    if not isinstance(vectors, dict):
+        return []
+    return [r for r in vectors.values() if isinstance(r, dict)]
+
+
+def _drop_record_ids(body: dict[str, Any]) -> None:
+    for record in _records_of(body):
+        record.pop("id", None)
+
+
+def _first_record_only(body: dict[str, Any]) -> None:
+    vectors = body.get("vectors")
+    if isinstance(vectors, dict) and len(vectors) > 1:
+        first = next(iter(vectors))
+        body["vectors"] = {first: vectors[first]}
+
+
+def _drop_usage(body: dict[str, Any]) -> None:
+    body.pop("usage", None)
+
+
+def _empty_metadata_key(body: dict[str, Any]) -> None:
+    for record in _records_of(body):
+        record.setdefault("metadata", {})
+
+
+def _drop_values(body: dict[str, Any]) -> None:
+    for record in _records_of(body):
+        record.pop("values", None)
+
+
+mutant(
+    "fetch-record-no-id",
+    "FETCH-RESPONSE-SHAPE",
+    summary="Fetched records lack their `id` field (only the map key names them).",
+)(edit_reply(FETCH, _drop_record_ids))
+mutant(
+    "fetch-first-id-only",
+    "FETCH-BY-ID",
+    summary="Fetch with several ids returns only the first record found.",
+)(edit_reply(FETCH, _first_record_only))
+mutant(
+    "fetch-no-usage",
+    "FETCH-USAGE",
+    summary="Fetch responses carry no `usage`.",
+)(edit_reply(FETCH, _drop_usage))
+mutant(
+    "fetch-empty-metadata-key",
+    "FETCH-NO-METADATA-KEY",
+    summary="Fetched records without metadata carry `metadata: {}`.",
+)(edit_reply(FETCH, _empty_metadata_key))
+
+
+@mutant("fetch-default-echo-alias", "FETCH-DEFAULT-NAMESPACE")
+async def fetch_default_echo_alias(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A fetch without a namespace echoes `"namespace": "__default__"` instead of `""`."""
+    if not request.is_(*FETCH) or request.param("namespace") is not None:
+        return await forward(request)
+    reply = await forward(request)
+    return await with_namespace_echo(reply, ALIAS)
+
+
+@mutant("fetch-accepts-1001-ids", "FETCH-MAX-IDS")
+async def fetch_accepts_1001_ids(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A fetch of more than 1000 ids is split and answered instead of rejected."""
+    ids = [v for k, v in request.params() if k == "ids"] if request.is_(*FETCH) else []
+    if len(ids) <= MAX_BATCH:
+        return await forward(request)
+    rest = [(k, v) for k, v in request.params() if k != "ids"]
+    merged: dict[str, Any] = {}
+    reply = Reply(500)
+    for start in range(0, len(ids), MAX_BATCH):
+        part = [("ids", i) for i in ids[start : start + MAX_BATCH]]
+        reply = await forward(request.with_params(part + rest))
+        body = reply.json()
+        if not reply.ok or not isinstance(body, dict):
+            return reply
+        merged.update(body.get("vectors") or {})
+    return reply.with_json({**(reply.json() or {}), "vectors": merged})
+
+
+# -- fetch_by_metadata ----------------------------------------------------------------------------
+mutant(
+    "fbm-no-values",
+    "FBM-RETURNS-MATCHES",
+    summary="fetch_by_metadata returns the matching records without their values.",
+)(edit_reply(FBM, _drop_values))
+
+
+@mutant("fbm-default-limit-1000", "FBM-DEFAULT-LIMIT")
+async def fbm_default_limit_1000(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """fetch_by_metadata without `limit` returns up to 1000 records instead of 100."""
+    body = body_of(request) if request.is_(*FBM) else None
+    if body is None or "limit" in body:
+        return await forward(request)
+    return await forward(request.with_json({**body, "limit": 1000}))
+
+
+@mutant("fbm-no-match-404", "FBM-NO-MATCH")
+async def fbm_no_match_404(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """fetch_by_metadata with no matching record answers 404 instead of an empty `vectors`."""
+    if not request.is_(*FBM):
+        return await forward(request)
+    reply = await forward(request)
+    body = reply.json()
+    if reply.ok and isinstance(body, dict) and body.get("vectors") == {}:
+        return rpc_error(404, 5, "No records match the filter")
+    return reply
+
+
+# -- list: shape and the last page ----------------------------------------------------------------
+END_TOKEN = "mutant-end-of-list"
+
+mutant(
+    "list-no-usage",
+    "LIST-RESPONSE-SHAPE",
+    summary="List responses carry no `usage`.",
+)(edit_reply(LIST, _drop_usage))
+
+
+@mutant("list-last-page-token", "LIST-LAST-PAGE-NO-PAGINATION")
+async def list_last_page_token(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A non-empty last list page carries a `pagination.next` that leads to an empty page."""
+    if not request.is_(*LIST):
+        return await forward(request)
+    token = request.param("paginationToken") or request.param("pagination_token")
+    if token == END_TOKEN:
+        drop = ("paginationToken", "pagination_token", "prefix")
+        plain = [(k, v) for k, v in request.params() if k not in drop]
+        return await forward(request.with_params([*plain, ("prefix", END_TOKEN)]))
+
+    def edit(body: dict[str, Any]) -> None:
+        if body.get("vectors") and not (body.get("pagination") or {}).get("next"):
+            body["pagination"] = {"next": END_TOKEN}
+
+    return await edit_json(request, forward, edit)
+
+
+# -- stats: shape and fields ----------------------------------------------------------------------
+def _drop_dimension(body: dict[str, Any], ctx: Ctx) -> None:
+    if ctx.vector_type == "dense":
+        body.pop("dimension", None)
+
+
+def _drop_metric_type(body: dict[str, Any], ctx: Ctx) -> None:
+    body.pop("metric", None)
+    body.pop("vectorType", None)
+
+
+def _sparse_dimension(body: dict[str, Any], ctx: Ctx) -> None:
+    if ctx.vector_type == "sparse":
+        body["dimension"] = 0
+
+
+def _default_key_alias(body: dict[str, Any], ctx: Ctx) -> None:
+    namespaces = body.get("namespaces")
+    if isinstance(namespaces, dict) and "" in namespaces:
+        namespaces[ALIAS] = namespaces.pop("")
+
+
+def _fullness_counts(body: dict[str, Any], ctx: Ctx) -> None:
+    total = body.get("totalVectorCount")
+    if isinstance(total, int) and total > 0:
+        body["indexFullness"] = min(1.0, total / 100_000)
+
+
+mutant(
+    "stats-no-dimension",
+    "STATS-SHAPE",
+    summary="describe_index_stats of a dense index leaves out `dimension`.",
+)(stats_handler(_drop_dimension))
+mutant(
+    "stats-no-metric-vectortype",
+    "STATS-METRIC-VECTORTYPE",
+    summary="describe_index_stats leaves out `metric` and `vectorType`.",
+)(stats_handler(_drop_metric_type))
+mutant(
+    "stats-sparse-dimension-zero",
+    "STATS-SPARSE-NO-DIMENSION",
+    summary="describe_index_stats of a sparse index reports `dimension: 0`.",
+)(stats_handler(_sparse_dimension))
+mutant(
+    "stats-default-key-alias",
+    "STATS-DEFAULT-NAMESPACE-KEY",
+    summary='The default namespace is reported under "__default__" instead of "".',
+)(stats_handler(_default_key_alias))
+mutant(
+    "stats-fullness-counts",
+    "STATS-FULLNESS-ZERO",
+    summary="indexFullness grows with the record count instead of staying 0.",
+)(stats_handler(_fullness_counts))
+
+
+@mutant("stats-empty-filter-400", "STATS-EMPTY-FILTER-OK")
+async def stats_empty_filter_400(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """describe_index_stats rejects `{"filter": {}}` with 400 (any filter key is refused)."""
+    body = body_of(request) if request.is_(*STATS) else None
+    if body is not None and body.get("filter") == {}:
+        return rpc_error(400, 3, "Filters are not supported on serverless indexes")
+    return await forward(request)
