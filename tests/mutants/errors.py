@@ -7,6 +7,8 @@ from typing import Any
 
 from tests.mutants.asgi import Forward, Reply, Request
 from tests.mutants.helpers import (
+    QUERY,
+    body_of,
     rpc_error,
 )
 from tests.mutants.registry import Ctx, Handler, MutantGroup
@@ -91,3 +93,55 @@ async def delete_legacy_method_405(request: Request, forward: Forward, ctx: Ctx)
     if request.is_("DELETE", "/vectors/delete"):
         return rpc_error(405, 12, "Method Not Allowed")
     return await forward(request)
+
+
+def _retryable(reply: Reply, body: dict[str, Any]) -> Reply:
+    if reply.status != 400:
+        return reply
+    return reply.with_json({**body, "code": 8}, status=429)
+
+
+mutant(
+    "validation-429",
+    "ERRORS-VALIDATION-NOT-RETRYABLE",
+    summary="Validation failures answer 429 (code 8, retryable) instead of 400.",
+)(error_handler(_retryable))
+
+
+@mutant("malformed-json-500", "ERRORS-MALFORMED-JSON")
+async def malformed_json_500(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A POST body that is not a JSON object answers 500 (code 13) instead of 4xx."""
+    reply = await forward(request)
+    if request.method != "POST" or not request.body.strip() or body_of(request) is not None:
+        return reply
+    if 400 <= reply.status < 500:
+        return rpc_error(500, 13, "Internal error")
+    return reply
+
+
+WRONG_TYPES = {"topK": int, "vector": list, "filter": dict, "includeValues": bool}
+
+
+@mutant("wrong-json-type-500", "ERRORS-WRONG-JSON-TYPE")
+async def wrong_json_type_500(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A query field of the wrong JSON type (topK, vector, filter, includeValues) answers 500."""
+    reply = await forward(request)
+    body = body_of(request) if request.is_(*QUERY) else None
+    if body is None or not 400 <= reply.status < 500:
+        return reply
+    wrong = [k for k, t in WRONG_TYPES.items() if k in body and type(body[k]) is not t]
+    return rpc_error(500, 13, "Internal error") if wrong else reply
+
+
+def _dimension_message(reply: Reply, body: dict[str, Any]) -> Reply:
+    message = body.get("message")
+    if reply.status != 400 or not isinstance(message, str) or "Vector dimension" not in message:
+        return reply
+    return reply.with_json({**body, "message": "Invalid vector"})
+
+
+mutant(
+    "dimension-message-generic",
+    "ERRORS-DIMENSION-MESSAGE",
+    summary='A dimension mismatch is reported as "Invalid vector", without the dimensions.',
+)(error_handler(_dimension_message))

@@ -19,6 +19,7 @@ from tests.mutants.helpers import (
     get,
     has_matches,
     namespace_of,
+    rpc_error,
 )
 from tests.mutants.registry import Ctx, Handler, MutantGroup
 
@@ -271,3 +272,116 @@ def list_elements_unmatched() -> None:
     equals, member = filters._equals, filters._member
     filters._equals = lambda column, operand, n: equals(WithoutLists(column), operand, n)
     filters._member = lambda column, operand, n: member(WithoutLists(column), operand, n)
+
+
+# -- query: required fields, the reply, scores per metric -----------------------------------------
+def _default_top_k(body: dict[str, Any], ctx: Ctx) -> dict[str, Any] | None:
+    return None if "topK" in body or "top_k" in body else {**body, "topK": 10}
+
+
+def _fit_dimension(body: dict[str, Any], ctx: Ctx) -> dict[str, Any] | None:
+    vector, dim = body.get("vector"), ctx.dimension
+    if not dim or not isinstance(vector, list) or not vector or len(vector) == dim:
+        return None
+    return {**body, "vector": (vector + [0.0] * dim)[:dim]}
+
+
+def _long_id_cut(body: dict[str, Any], ctx: Ctx) -> dict[str, Any] | None:
+    rid = body.get("id")
+    return {**body, "id": rid[:512]} if isinstance(rid, str) and len(rid) > 512 else None
+
+
+def _drop_sparse_query(body: dict[str, Any], ctx: Ctx) -> dict[str, Any] | None:
+    if ctx.vector_type != "dense" or not body.get("vector") or "sparseVector" not in body:
+        return None
+    return {k: v for k, v in body.items() if k != "sparseVector"}
+
+
+mutant(
+    "topk-defaults-10",
+    "QUERY-TOPK-REQUIRED",
+    summary="A query without topK is answered with 10 matches instead of rejected.",
+)(edit_query_body(_default_top_k))
+mutant(
+    "query-dimension-coerced",
+    "QUERY-DIMENSION-MISMATCH",
+    summary="A query vector of the wrong length is zero-padded or cut to the index dimension.",
+)(edit_query_body(_fit_dimension))
+mutant(
+    "query-long-id-cut",
+    "ERRORS-QUERY-ID-LENGTH",
+    summary="A query id longer than 512 characters is cut to 512 instead of rejected.",
+)(edit_query_body(_long_id_cut))
+mutant(
+    "hybrid-query-dense-only",
+    "QUERY-HYBRID-SCORE",
+    summary="On a dense index, a query's sparseVector is ignored (scores are dense only).",
+)(edit_query_body(_drop_sparse_query))
+
+
+@mutant("query-empty-filter-400", "QUERY-EMPTY-FILTER-ACCEPTED")
+async def query_empty_filter_400(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A query with `filter: {}` is rejected with 400 instead of read as no filter."""
+    body = body_of(request) if request.is_(*QUERY) else None
+    if body is not None and body.get("filter") == {}:
+        return rpc_error(400, 3, "The filter must not be empty")
+    return await forward(request)
+
+
+@mutant("query-no-usage", "QUERY-RESPONSE-SHAPE")
+async def query_no_usage(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """Query responses carry no `usage`."""
+    if not request.is_(*QUERY):
+        return await forward(request)
+    return await edit_json(request, forward, lambda body: body.pop("usage", None))
+
+
+@mutant("query-missing-id-404", "QUERY-BY-MISSING-ID-EMPTY")
+async def query_missing_id_404(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A query by an id that does not exist answers 404 instead of 200 with no matches."""
+    body = body_of(request) if request.is_(*QUERY) else None
+    reply = await forward(request)
+    payload = reply.json()
+    if body is None or not isinstance(body.get("id"), str) or not has_matches(reply, payload):
+        return reply
+    if payload["matches"] or await fetch_records(
+        forward, request, [body["id"]], namespace_of(request)
+    ):
+        return reply
+    return rpc_error(404, 5, f"Vector ID {body['id']} not found")
+
+
+def scaled_scores(applies: Callable[[dict[str, Any], Ctx], bool]) -> Handler:
+    """A handler that halves every score of the queries `applies` selects (order is kept)."""
+
+    async def handle(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+        body = body_of(request) if request.is_(*QUERY) else None
+        if body is None or not applies(body, ctx):
+            return await forward(request)
+
+        def edit(payload: dict[str, Any]) -> None:
+            for match in payload.get("matches") or []:
+                if isinstance(match, dict) and isinstance(match.get("score"), int | float):
+                    match["score"] = match["score"] / 2
+
+        return await edit_json(request, forward, edit)
+
+    return handle
+
+
+mutant(
+    "dotproduct-scores-halved",
+    "QUERY-DOTPRODUCT-SCORE",
+    summary="On a dense dotproduct index, dense-only query scores are half the dot product.",
+)(
+    scaled_scores(
+        lambda body, ctx: (
+            ctx.metric == "dotproduct" and ctx.vector_type == "dense" and "sparseVector" not in body
+        )
+    )
+)
+mutant(
+    "sparse-scores-halved",
+    "QUERY-SPARSE-SCORE",
+    summary="On a sparse index, query scores are half the sparse dot product.",
+)(scaled_scores(lambda body, ctx: ctx.vector_type == "sparse"))
