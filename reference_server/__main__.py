@@ -10,9 +10,17 @@ import argparse
 import asyncio
 import sys
 
+from reference_server.auth import ApiKeyMiddleware
+from reference_server.controlplane import create_control_app
 from reference_server.errors import ApiError
 from reference_server.indexes import IndexModel, check_definition
-from reference_server.server import AppFactory, ReferenceServer, default_app_factory
+from reference_server.server import (
+    AppFactory,
+    AuthFactory,
+    ControlAppFactory,
+    ReferenceServer,
+    default_app_factory,
+)
 
 
 def parse_index(text: str) -> IndexModel:
@@ -90,11 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, app_factory: AppFactory = default_app_factory) -> int:
+def main(
+    argv: list[str] | None = None,
+    app_factory: AppFactory = default_app_factory,
+    control_app_factory: ControlAppFactory = create_control_app,
+    auth_factory: AuthFactory = ApiKeyMiddleware,
+) -> int:
     """Entry point; returns the exit status (argparse exits with 2 on bad flags).
 
-    `app_factory` builds each index's data-plane app; the mutant tests pass one that wraps the
-    default, so a mutant server takes exactly these flags and prints exactly these lines.
+    `app_factory` builds each index's data-plane app, `control_app_factory` the control plane's and
+    `auth_factory` the API-key check in front of either; the mutant tests pass ones that wrap the
+    defaults, so a mutant server takes exactly these flags and prints exactly these lines.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -109,6 +123,8 @@ def main(argv: list[str] | None = None, app_factory: AppFactory = default_app_fa
         indexes=args.index,
         visibility_delay=args.visibility_delay,
         app_factory=app_factory,
+        control_app_factory=control_app_factory,
+        auth_factory=auth_factory,
     )
     try:
         asyncio.run(server.run())

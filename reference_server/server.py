@@ -18,8 +18,8 @@ from typing import TextIO
 import uvicorn
 from starlette.types import ASGIApp
 
-from reference_server.auth import ApiKeyMiddleware
-from reference_server.controlplane import create_control_app
+from reference_server.auth import ApiKeyMiddleware, Plane
+from reference_server.controlplane import IndexManager, create_control_app
 from reference_server.errors import already_exists
 from reference_server.indexes import IndexModel
 
@@ -37,6 +37,12 @@ class _Server(uvicorn.Server):
 
 AppFactory = Callable[[IndexModel, float], ASGIApp]
 """Builds one index's data-plane app from its model and the server's visibility delay."""
+
+ControlAppFactory = Callable[[IndexManager], ASGIApp]
+"""Builds the control-plane app over the server (its `IndexManager`)."""
+
+AuthFactory = Callable[[ASGIApp, "str | None", Plane], ASGIApp]
+"""Puts the API-key check in front of one plane's app (default `ApiKeyMiddleware`)."""
 
 
 def default_app_factory(model: IndexModel, visibility_delay: float) -> ASGIApp:
@@ -125,6 +131,8 @@ class ReferenceServer:
         visibility_delay: float = 0.0,
         app_factory: AppFactory = default_app_factory,
         out: TextIO | None = None,
+        control_app_factory: ControlAppFactory = create_control_app,
+        auth_factory: AuthFactory = ApiKeyMiddleware,
     ) -> None:
         self.host = host
         self.port = port
@@ -132,6 +140,8 @@ class ReferenceServer:
         self.visibility_delay = visibility_delay
         self._initial = list(indexes or [])
         self._app_factory = app_factory
+        self._control_app_factory = control_app_factory
+        self._auth_factory = auth_factory
         self._out = out
         self._models: dict[str, IndexModel] = {}
         self._listeners: dict[str, _Listener] = {}
@@ -151,7 +161,7 @@ class ReferenceServer:
         async with self._lock:
             if model.name in self._models:
                 raise already_exists("Resource already exists.")
-            app = ApiKeyMiddleware(
+            app = self._auth_factory(
                 self._app_factory(model, self.visibility_delay), self.api_key, "data"
             )
             listener = _Listener(app, self.host, 0)
@@ -182,7 +192,7 @@ class ReferenceServer:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, self.request_stop)
         try:
-            app = ApiKeyMiddleware(create_control_app(self), self.api_key, "control")
+            app = self._auth_factory(self._control_app_factory(self), self.api_key, "control")
             self.control = _Listener(app, self.host, self.port)
             await self.control.start()
             self._announce(f"listening control {self._url(self.control.port)}")
