@@ -1,4 +1,9 @@
-"""What a mutant is, and how the area modules (writes, queries, reads, errors) declare theirs.
+"""What a mutant is, and how the area modules (writes, queries, reads, errors, controlplane, auth,
+namespaces, versions) declare theirs.
+
+A mutant wraps one index's data plane (`handler`), the control plane (`control`), or replaces the
+API-key layer in front of either (`auth`); `api_version` is the version the suite must speak to
+see the break (default: the suite's own default).
 
 Each area module keeps its mutants in a `MutantGroup`; `tests.mutants.mutants` joins the groups
 into the one registry the runner and the kill tests read.
@@ -13,6 +18,10 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from tests.mutants.asgi import Forward, Reply, Request, Rewrite
+from tests.mutants.asgi import Handler as ControlHandler
+
+AuthFactory = Callable[[ASGIApp, "str | None", str], ASGIApp]
+"""Builds the API-key layer in front of one plane's app: (app, api_key, "control" | "data")."""
 
 
 @dataclass
@@ -38,6 +47,9 @@ class Mutant:
     summary: str
     handler: Handler | None = None
     patch: Callable[[], None] | None = None
+    control: ControlHandler | None = None
+    auth: AuthFactory | None = None
+    api_version: str | None = None
 
     def wrap(self, app: ASGIApp, model: Any) -> ASGIApp:
         """`app` (one index's data plane) with this mutant's handler in front, if it has one."""
@@ -51,6 +63,10 @@ class Mutant:
 
         return Rewrite(app, handle)
 
+    def wrap_control(self, app: ASGIApp) -> ASGIApp:
+        """The control-plane `app` with this mutant's control handler in front, if it has one."""
+        return app if self.control is None else Rewrite(app, self.control)
+
 
 class MutantGroup:
     """The mutants of one area module, in the order it declares them."""
@@ -59,23 +75,59 @@ class MutantGroup:
         self.mutants: list[Mutant] = []
 
     def mutant(
-        self, name: str, *behaviors: str, summary: str | None = None
+        self,
+        name: str,
+        *behaviors: str,
+        summary: str | None = None,
+        api_version: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """Register an ASGI-wrapper mutant; the summary defaults to its docstring's first line."""
 
         def register(fn: Handler) -> Handler:
-            self.mutants.append(Mutant(name, behaviors, summary or _summary(fn), handler=fn))
+            self.mutants.append(
+                Mutant(
+                    name, behaviors, summary or _summary(fn), handler=fn, api_version=api_version
+                )
+            )
             return fn
 
         return register
 
     def patch(
-        self, name: str, *behaviors: str
+        self, name: str, *behaviors: str, api_version: str | None = None
     ) -> Callable[[Callable[[], None]], Callable[[], None]]:
         """Register a monkeypatch mutant (applied in the server process before it starts)."""
 
         def register(fn: Callable[[], None]) -> Callable[[], None]:
-            self.mutants.append(Mutant(name, behaviors, _summary(fn), patch=fn))
+            self.mutants.append(
+                Mutant(name, behaviors, _summary(fn), patch=fn, api_version=api_version)
+            )
+            return fn
+
+        return register
+
+    def control(
+        self, name: str, *behaviors: str, api_version: str | None = None
+    ) -> Callable[[ControlHandler], ControlHandler]:
+        """Register a mutant that wraps the control-plane app (behind the API-key check)."""
+
+        def register(fn: ControlHandler) -> ControlHandler:
+            self.mutants.append(
+                Mutant(name, behaviors, _summary(fn), control=fn, api_version=api_version)
+            )
+            return fn
+
+        return register
+
+    def auth(
+        self, name: str, *behaviors: str, api_version: str | None = None
+    ) -> Callable[[AuthFactory], AuthFactory]:
+        """Register a mutant that replaces the API-key layer of both planes (`AuthFactory`)."""
+
+        def register(fn: AuthFactory) -> AuthFactory:
+            self.mutants.append(
+                Mutant(name, behaviors, _summary(fn), auth=fn, api_version=api_version)
+            )
             return fn
 
         return register

@@ -14,6 +14,8 @@ import sys
 from starlette.types import ASGIApp
 
 from reference_server.__main__ import main as serve
+from reference_server.auth import ApiKeyMiddleware
+from reference_server.controlplane import IndexManager, create_control_app
 from reference_server.indexes import IndexModel
 from reference_server.server import default_app_factory
 from tests.mutants.asgi import Forward, Reply, Request, Rewrite
@@ -29,7 +31,8 @@ async def passthrough(request: Request, forward: Forward) -> Reply:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the server with the named mutant: `python -m reference_server`'s own entry point, with
-    an app factory that puts the mutant in front of each index; the same exit statuses."""
+    app factories that put the mutant in front of each index and of the control plane (and its
+    own API-key layer, if it has one); the same exit statuses."""
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] not in (CONTROL, *MUTANTS):
         known = ", ".join(sorted(MUTANTS))
@@ -44,7 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         app = default_app_factory(model, visibility_delay)
         return Rewrite(app, passthrough) if chosen is None else chosen.wrap(app, model)
 
-    return serve(args[1:], app_factory)
+    def control_app_factory(manager: IndexManager) -> ASGIApp:
+        app = create_control_app(manager)
+        return Rewrite(app, passthrough) if chosen is None else chosen.wrap_control(app)
+
+    auth = ApiKeyMiddleware if chosen is None or chosen.auth is None else chosen.auth
+    return serve(args[1:], app_factory, control_app_factory, auth)
 
 
 if __name__ == "__main__":

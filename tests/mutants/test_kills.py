@@ -65,9 +65,14 @@ def suite_env() -> dict[str, str]:
 FOUND = (1, 4)
 
 
-def run_suite(mutant: str, workdir: Path, behaviors: tuple[str, ...] = ()) -> SuiteRun:
-    """Run the conformance suite (only the tests of `behaviors`, when given) against the
-    reference server with `mutant` applied."""
+def run_suite(
+    mutant: str,
+    workdir: Path,
+    behaviors: tuple[str, ...] = (),
+    api_version: str | None = None,
+) -> SuiteRun:
+    """Run the conformance suite (only the tests of `behaviors`, when given; speaking
+    `api_version`, when given) against the reference server with `mutant` applied."""
     junit = workdir / f"junit-{'selected' if behaviors else 'full'}.xml"
     args = [
         "--pyargs",
@@ -88,6 +93,8 @@ def run_suite(mutant: str, workdir: Path, behaviors: tuple[str, ...] = ()) -> Su
     ]
     for behavior in behaviors:
         args += ["--behavior", behavior]
+    if api_version is not None:
+        args += ["--api-version", api_version]
     env = {**suite_env(), "PINECONE_CONFORMANCE_REPORTS_DIR": str(workdir / "reports")}
     process = spawn_pytest(args, cwd=REPO, env=env, merge_stderr=True)
     try:
@@ -143,11 +150,17 @@ def test_declared_behaviors_are_in_the_catalog(catalog: catalog_mod.Catalog) -> 
     assert len(MUTANTS) >= 25
 
 
-def test_reference_passes(tmp_path: Path) -> None:
-    """The control: the runner with no mutant passes the whole suite."""
-    run = run_suite(CONTROL, tmp_path)
+VERSIONS = sorted({m.api_version for m in MUTANTS.values() if m.api_version})
+
+
+@pytest.mark.parametrize("api_version", [None, *VERSIONS], ids=["default", *VERSIONS])
+def test_reference_passes(tmp_path: Path, api_version: str | None) -> None:
+    """The control: the runner with no mutant passes the whole suite (at the default API version
+    and at every version a mutant is run with)."""
+    run = run_suite(CONTROL, tmp_path, api_version=api_version)
     assert run.returncode == 0 and not run.failures, (
-        f"the unmutated reference failed (exit {run.returncode}): "
+        f"the unmutated reference failed at {api_version or 'the default version'} "
+        f"(exit {run.returncode}): "
         f"{[f.test for f in run.failures]}\n{run.output[-3000:]}"
     )
     assert run.tests > 0
@@ -165,7 +178,7 @@ def test_mutant_is_killed(
     """
     mutant = MUTANTS[name]
     declared = expand(mutant.behaviors, catalog)
-    run = run_suite(name, tmp_path)
+    run = run_suite(name, tmp_path, api_version=mutant.api_version)
     first = run.failures[0] if run.failures else None
     record_property(VERDICT, f"SURVIVED|{name}|{first.test if first else '-'}")
     assert run.failures and run.returncode in FOUND, (
@@ -176,7 +189,7 @@ def test_mutant_is_killed(
     named = {b for f in run.failures for b in f.behaviors}
     via = first.test if first else "-"
     if not named & declared:
-        own = run_suite(name, tmp_path, mutant.behaviors)
+        own = run_suite(name, tmp_path, mutant.behaviors, mutant.api_version)
         assert own.failures and own.returncode in FOUND, (
             f"mutant {name!r} ({mutant.summary}) was only stopped by {first}; the tests of its "
             f"own behaviors {sorted(mutant.behaviors)} pass against it "
