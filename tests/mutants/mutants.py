@@ -7,14 +7,24 @@ wire cannot express the bug (`patch`).
 
 Each mutant names the catalog behaviors (conformance/behaviors.toml) it breaks; the suite must fail
 on at least one test of one of those behaviors. They are declared by API area (`writes`,
-`queries`, `reads`, `errors`); this module is the one registry of all of them.
+`queries`, `reads`, `errors`, `controlplane`, `auth`, `namespaces`, `versions`); this module is the
+one registry of all of them.
 """
 
 from __future__ import annotations
 
-from tests.mutants import errors, queries, reads, writes
+from tests.mutants import auth, controlplane, errors, namespaces, queries, reads, versions, writes
 from tests.mutants.registry import Mutant, join
 
 __all__ = ["MUTANTS", "Mutant"]
 
-MUTANTS: dict[str, Mutant] = join(writes.GROUP, queries.GROUP, reads.GROUP, errors.GROUP)
+MUTANTS: dict[str, Mutant] = join(
+    writes.GROUP,
+    queries.GROUP,
+    reads.GROUP,
+    errors.GROUP,
+    controlplane.GROUP,
+    auth.GROUP,
+    namespaces.GROUP,
+    versions.GROUP,
+)
