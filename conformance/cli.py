@@ -28,7 +28,14 @@ EXIT_CODES = {
     3: "target unavailable (connection refused, timeout, 5xx on the first probe)",
     4: "harness error (the suite broke: setup/cleanup errors, catalog problems, server start)",
 }
-SUITE = ["--pyargs", "conformance.suite"]
+# This command imports the `conformance` package before pytest loads it as a plugin, so pytest
+# cannot rewrite its asserts and would say so on every run; the suite's own modules are rewritten.
+SUITE = [
+    "--pyargs",
+    "conformance.suite",
+    "-W",
+    "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
+]
 
 USAGE = """\
 usage: pinecone-conformance run [OPTIONS] [PYTEST OPTIONS]
