@@ -32,7 +32,7 @@ import httpx
 import numpy as np
 import orjson
 
-from conformance.launcher import LaunchError, start_server
+from conformance.target.launcher import LaunchError, start_server
 
 BATCH = 100
 TOP_K = 10

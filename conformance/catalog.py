@@ -4,6 +4,10 @@ Each `[[behavior]]` has `id`, `area`, `level` (MUST|SHOULD), `statement`, `sourc
 `min_version`/`max_version` (inclusive, `YYYY-MM`) and `kinds` (index kinds it applies to: `dense`,
 `sparse`, `hybrid`). Every suite test names the behaviors it checks with
 `@pytest.mark.behavior("ID", ...)`; `load` rejects a malformed catalog with every problem listed.
+
+Profiles are named subsets of the catalog a vendor can gate on: `core` is what the seed document
+(seed-manage-data.md) describes (the behaviors whose `source` starts with `seed:`), `full` the
+whole catalog. `--level MUST` narrows either to MUST behaviors.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,3 +195,23 @@ def tests_by_behavior(items: Iterable[Any], catalog: Catalog) -> dict[str, list[
 def untested(items: Iterable[Any], catalog: Catalog) -> list[str]:
     """Catalog ids that no test names."""
     return [i for i, tests in tests_by_behavior(items, catalog).items() if not tests]
+
+
+# -- profiles -------------------------------------------------------------------------------------
+DEFAULT_PROFILE = "full"
+
+
+def _core(behavior: Behavior) -> bool:
+    return str(behavior.source).startswith("seed:")
+
+
+def _full(behavior: Behavior) -> bool:
+    return True
+
+
+PROFILES: dict[str, Callable[[Behavior], bool]] = {"core": _core, "full": _full}
+
+
+def in_profile(profile: str, behavior: Behavior) -> bool:
+    """Whether a catalog behavior belongs to a profile (KeyError for an unknown profile)."""
+    return PROFILES[profile](behavior)

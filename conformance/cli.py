@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from conformance import plugin
 from conformance.config import OPTIONS
+from conformance.plugin import hooks as plugin
 
 EXIT_CODES = {
     0: "every selected test passed (or was not applicable)",

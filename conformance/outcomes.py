@@ -10,7 +10,36 @@ the target going away.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
+
+
+class ExitCode(enum.IntEnum):
+    """The exit status of `pinecone-conformance run` and `fuzz`, a documented contract (README,
+    "Exit codes"); plain pytest reports USAGE as its own usage-error code."""
+
+    CONFORMANT = 0
+    NON_CONFORMANT = 1
+    USAGE = 2
+    TARGET_UNAVAILABLE = 3
+    HARNESS_ERROR = 4
+
+    @property
+    def meaning(self) -> str:
+        return EXIT_CODE_MEANINGS[self]
+
+
+EXIT_CODE_MEANINGS = {
+    ExitCode.CONFORMANT: "every selected test passed (or was not applicable)",
+    ExitCode.NON_CONFORMANT: "the target failed at least one test (non-conformant), or an "
+    "expectation problem under --strict",
+    ExitCode.USAGE: "usage or configuration error (bad option, rejected key, wrong URL, nothing "
+    "selected)",
+    ExitCode.TARGET_UNAVAILABLE: "target unavailable (connection refused, timeout, 5xx on the "
+    "first probe)",
+    ExitCode.HARNESS_ERROR: "harness error (the suite broke: setup/cleanup errors, catalog "
+    "problems, server start)",
+}
 
 PASSED = "passed"
 FAILED = "failed"

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import httpx
 
-from conformance.launcher import start_server
-from conformance.plugin import NOT_APPLICABLE
+from conformance.plugin.hooks import NOT_APPLICABLE
+from conformance.target.launcher import start_server
 
 RUN_TIMEOUT = 240.0
 API_VERSION = "2025-10"

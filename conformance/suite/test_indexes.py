@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from conformance import waiting
-from conformance.client import DataPlaneClient
 from conformance.suite._helpers import ok
 from conformance.suite._query_helpers import assert_cp_error, at_least, drop_index, index_name
+from conformance.target import waiting
+from conformance.target.client import DataPlaneClient
 
 DIMENSION = 4
 READY_TIMEOUT = 120.0  # index creation on a hosted service takes seconds to minutes

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance import repro
-from conformance.fuzz import DataPlaneMachine, FuzzContext, TargetMismatch, shrink_time_limit, using
+from conformance.fuzz.context import FuzzContext, TargetMismatch, using
+from conformance.fuzz.machine import DataPlaneMachine
+from conformance.fuzz.session import shrink_time_limit
+from conformance.repro.runtime import describe
 
 EXAMPLES = 12
 STEPS = 20
@@ -69,9 +71,7 @@ def test_state_machine_agrees_with_model(conformance_session):
             run_state_machine_as_test(DataPlaneMachine, settings=config)
     except TargetMismatch as exc:
         failure = next(iter(ctx.found.values()))
-        steps = "\n".join(
-            f"  {n}. {repro.describe(step)}" for n, step in enumerate(failure.steps, 1)
-        )
+        steps = "\n".join(f"  {n}. {describe(step)}" for n, step in enumerate(failure.steps, 1))
         pytest.fail(
             f"{exc}\n\nshrunk sequence on index {failure.index.name} "
             f"(namespaces <fresh>{failure.suffixes!r}):\n{steps}",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from standin_server import API_KEY, standin_command
 
-from conformance.launcher import RunningServer, launch_reference_server
+from conformance.target.launcher import RunningServer, launch_reference_server
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from standin_server import API_KEY
 
-from conformance.client import ControlPlaneClient, DataPlaneClient, WireResponse
+from conformance.target.client import ControlPlaneClient, DataPlaneClient, WireResponse
 
 
 @pytest.fixture

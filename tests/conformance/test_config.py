@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.config import OPTIONS, ConfigError, resolve
-from conformance.launcher import launch_reference_server
+from conformance.target.launcher import launch_reference_server
 
 try:  # tests/ is a package; this directory is not, so the repository may not be on sys.path yet
     from tests.suite_runner import run_suite

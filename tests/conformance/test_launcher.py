@@ -7,8 +7,8 @@ import sys
 import pytest
 from standin_server import API_KEY, standin_command
 
-from conformance import launcher
-from conformance.launcher import IndexSpec, LaunchError, launch_reference_server
+from conformance.target import launcher
+from conformance.target.launcher import IndexSpec, LaunchError, launch_reference_server
 
 
 def test_start_and_stop() -> None:

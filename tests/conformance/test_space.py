@@ -8,11 +8,12 @@ import httpx
 import pytest
 from standin_server import API_KEY, standin_command
 
-from conformance import waiting
 from conformance.config import resolve
-from conformance.launcher import launch_reference_server
-from conformance.space import IndexInfo, SuiteSession, TargetError, probe_index
-from conformance.vectors import VectorFactory
+from conformance.target import waiting
+from conformance.target.indexes import IndexInfo
+from conformance.target.launcher import launch_reference_server
+from conformance.target.session import SuiteSession, TargetError, probe_index
+from conformance.target.vectors import VectorFactory
 
 
 def session_for(server, **options) -> SuiteSession:

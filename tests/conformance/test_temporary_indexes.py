@@ -19,14 +19,14 @@ import httpx
 import pytest
 
 from conformance.config import resolve
-from conformance.launcher import RunningServer, launch_reference_server
-from conformance.space import (
+from conformance.target.indexes import (
     IndexCreationError,
-    SuiteSession,
     create_index_body,
     index_url,
     temporary_index_name,
 )
+from conformance.target.launcher import RunningServer, launch_reference_server
+from conformance.target.session import SuiteSession
 
 try:  # tests/ is a package; this directory is not, so the repository may not be on sys.path yet
     from tests.suite_runner import run_suite, spawn_pytest
@@ -183,7 +183,7 @@ def test_an_existing_index_of_the_same_name_is_never_touched(only_dense) -> None
 
 def test_a_failed_delete_is_reported_with_the_index_name(only_dense) -> None:
     suite = foreign_session(only_dense, allow_create_index=True)
-    suite.index_delete_timeout = 1.0
+    suite.temporary.delete_timeout = 1.0
     cp = httpx.Client(base_url=only_dense.control_url, headers={"Api-Key": KEY}, timeout=10)
     with cp:
         try:

@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.client import make_http
-from conformance.fuzz import FuzzContext, SessionResult, open_database, run_session
-from conformance.launcher import RunningServer, launch_reference_server
-from conformance.space import IndexInfo
+from conformance.fuzz.context import FuzzContext
+from conformance.fuzz.session import SessionResult, open_database, run_session
+from conformance.target.client import make_http
+from conformance.target.indexes import IndexInfo
+from conformance.target.launcher import RunningServer, launch_reference_server
 
 API_KEY = "fuzz-test-key"
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import repro
+from conformance.repro.checks import (
+    check_error,
+    check_fetch,
+    check_list,
+    check_query,
+    check_stats,
+    record_problem,
+    same_value,
+)
+from conformance.repro.runtime import build_request
 
 NAMES = ["ns", "ns-2"]
 
@@ -53,7 +62,7 @@ CANDS = [["a", 0.9, 1e-4, False], ["b", 0.5, 1e-4, False], ["c", 0.5, 1e-4, Fals
     ],
 )
 def test_query_order_ties_and_counts(found, problem):
-    got = repro.check_query(_query(CANDS), _matches(*found), NAMES)
+    got = check_query(_query(CANDS), _matches(*found), NAMES)
     if problem is None:
         assert got is None
     else:
@@ -62,42 +71,42 @@ def test_query_order_ties_and_counts(found, problem):
 
 def test_query_missing_better_record():
     cands = [["a", 0.9, 1e-4, False], ["b", 0.8, 1e-4, False], ["c", 0.1, 1e-4, False]]
-    got = repro.check_query(_query(cands), _matches(("a", 0.9), ("c", 0.1)), NAMES)
+    got = check_query(_query(cands), _matches(("a", 0.9), ("c", 0.1)), NAMES)
     assert "should outrank" in got
 
 
 def test_query_euclidean_ascending():
     cands = [["a", 1.0, 1e-4, False], ["b", 4.0, 1e-4, False]]
     exp = _query(cands, order="asc")
-    assert repro.check_query(exp, _matches(("a", 1.0), ("b", 4.0)), NAMES) is None
-    assert "ranked after" in repro.check_query(exp, _matches(("b", 4.0), ("a", 1.0)), NAMES)
+    assert check_query(exp, _matches(("a", 1.0), ("b", 4.0)), NAMES) is None
+    assert "ranked after" in check_query(exp, _matches(("b", 4.0), ("a", 1.0)), NAMES)
 
 
 def test_query_optional_candidates_may_be_left_out():
     cands = [["a", 2.0, 1e-4, False], ["z", 0.0, 1e-5, True]]
     exp = _query(cands, top_k=5, dense=False)
-    assert repro.check_query(exp, _matches(("a", 2.0)), NAMES) is None
-    assert repro.check_query(exp, _matches(("a", 2.0), ("z", 0.0)), NAMES) is None
-    assert "expected 1 to 2" in repro.check_query(exp, _matches(), NAMES)
+    assert check_query(exp, _matches(("a", 2.0)), NAMES) is None
+    assert check_query(exp, _matches(("a", 2.0), ("z", 0.0)), NAMES) is None
+    assert "expected 1 to 2" in check_query(exp, _matches(), NAMES)
 
 
 def test_query_include_flags():
     exp = _query([["a", 1.0, 1e-4, False]], top_k=1, include_metadata=True)
     exp["records"] = {"a": {"id": "a", "values": [1.0], "metadata": {"k": 1.0}}}
     body = {"matches": [{"id": "a", "score": 1.0, "values": [], "metadata": {"k": 1}}]}
-    assert repro.check_query(exp, ok(body), NAMES) is None
+    assert check_query(exp, ok(body), NAMES) is None
     body["matches"][0]["metadata"] = {"k": True}  # type-strict: true is not 1
-    assert "metadata" in repro.check_query(exp, ok(body), NAMES)
+    assert "metadata" in check_query(exp, ok(body), NAMES)
     exp["include_metadata"] = False
-    assert "without includeMetadata" in repro.check_query(exp, ok(body), NAMES)
+    assert "without includeMetadata" in check_query(exp, ok(body), NAMES)
     body["matches"][0].pop("metadata")
     body["matches"][0]["values"] = [1.0]
-    assert "without includeValues" in repro.check_query(exp, ok(body), NAMES)
+    assert "without includeValues" in check_query(exp, ok(body), NAMES)
 
 
 def test_query_namespace_echo():
     body = {"matches": [], "namespace": "other"}
-    assert "namespace echoed" in repro.check_query(_query([], top_k=1), ok(body), NAMES)
+    assert "namespace echoed" in check_query(_query([], top_k=1), ok(body), NAMES)
 
 
 def _pages(*pages):
@@ -123,14 +132,14 @@ def _pages(*pages):
     ],
 )
 def test_list_pagination(pages, problem):
-    got = repro.check_list({"ids": ["a", "b", "c"], "limit": 2}, _pages(*pages), NAMES)
+    got = check_list({"ids": ["a", "b", "c"], "limit": 2}, _pages(*pages), NAMES)
     assert got is None if problem is None else problem in got
 
 
 def test_list_unterminated():
     out = _pages(["a", "b"])
     out["unterminated"] = True
-    assert "did not end" in repro.check_list({"ids": ["a", "b"], "limit": 2}, out, NAMES)
+    assert "did not end" in check_list({"ids": ["a", "b"], "limit": 2}, out, NAMES)
 
 
 RPC = {"code": 3, "message": "bad", "details": []}
@@ -151,7 +160,7 @@ RPC = {"code": 3, "message": "bad", "details": []}
     ],
 )
 def test_error_shape(out, problem):
-    got = repro.check_error({"type": "error"}, out, NAMES)
+    got = check_error({"type": "error"}, out, NAMES)
     assert got is None if problem is None else problem in got
 
 
@@ -159,46 +168,46 @@ def test_fetch_compares_values_within_float32_and_metadata_exactly():
     want = {"a": {"id": "a", "values": [0.1, 1.0], "metadata": {"k": ["x"]}}}
     exp = {"type": "fetch", "vectors": want, "dense": True, "slot": 0}
     got = {"a": {"id": "a", "values": [0.10000000149, 1.0], "metadata": {"k": ["x"]}}}
-    assert repro.check_fetch(exp, ok({"vectors": got, "namespace": "ns"}), NAMES) is None
+    assert check_fetch(exp, ok({"vectors": got, "namespace": "ns"}), NAMES) is None
     got["a"]["values"] = [0.1001, 1.0]
-    assert "values" in repro.check_fetch(exp, ok({"vectors": got}), NAMES)
+    assert "values" in check_fetch(exp, ok({"vectors": got}), NAMES)
     got["a"]["values"] = [0.1, 1.0]
     got["b"] = {"id": "b", "values": [1.0, 1.0]}
-    assert "fetched ids" in repro.check_fetch(exp, ok({"vectors": got}), NAMES)
+    assert "fetched ids" in check_fetch(exp, ok({"vectors": got}), NAMES)
 
 
 def test_empty_metadata_is_the_same_as_none_and_sparse_order_is_free():
     want = {"id": "a", "values": [1.0], "sparseValues": {"indices": [1, 5], "values": [0.5, 2.0]}}
     got = {"id": "a", "values": [1.0], "metadata": {}}
     got["sparseValues"] = {"indices": [5, 1], "values": [2.0, 0.5]}
-    assert repro.record_problem(got, want, dense=True) is None
+    assert record_problem(got, want, dense=True) is None
 
 
 def test_stats_counts_vanishing_and_total():
     exp = {"type": "stats", "counts": [2, None], "dimension": 8}
     body = {"namespaces": {"ns": {"vectorCount": 2}, "x": {"vectorCount": 3}}}
     body.update(dimension=8, totalVectorCount=5)
-    assert repro.check_stats(exp, ok(body), NAMES) is None
+    assert check_stats(exp, ok(body), NAMES) is None
     body["namespaces"]["ns-2"] = {"vectorCount": 0}
-    assert "holds no records" in repro.check_stats(exp, ok(body), NAMES)
-    assert repro.check_stats({**exp, "vanish": False}, ok(body), NAMES) is None
+    assert "holds no records" in check_stats(exp, ok(body), NAMES)
+    assert check_stats({**exp, "vanish": False}, ok(body), NAMES) is None
     body["totalVectorCount"] = 2
-    assert "sum" in repro.check_stats({**exp, "vanish": False}, ok(body), NAMES)
+    assert "sum" in check_stats({**exp, "vanish": False}, ok(body), NAMES)
 
 
 def test_same_value_is_type_strict():
-    assert repro.same_value(1, 1.0) and repro.same_value({"a": [1]}, {"a": [1.0]})
-    assert not repro.same_value(True, 1) and not repro.same_value("1", 1)
-    assert not repro.same_value({"a": 1}, {"a": 1, "b": 2})
+    assert same_value(1, 1.0) and same_value({"a": [1]}, {"a": [1.0]})
+    assert not same_value(True, 1) and not same_value("1", 1)
+    assert not same_value({"a": 1}, {"a": 1, "b": 2})
 
 
 def test_build_request_injects_the_namespace():
     names = ["base", "base/x"]
     step = {"method": "POST", "path": "/q", "json": {"topK": 1}, "slot": 1, "ns_in": "json"}
-    _, _, _, body, headers = repro.build_request(step, names)
+    _, _, _, body, headers = build_request(step, names)
     assert body == b'{"topK":1,"namespace":"base/x"}' and headers["Content-Type"]
     step = {"method": "GET", "path": "/f", "params": [["ids", "a"]], "slot": 0, "ns_in": "params"}
-    assert repro.build_request(step, names)[2] == [("ids", "a"), ("namespace", "base")]
+    assert build_request(step, names)[2] == [("ids", "a"), ("namespace", "base")]
     step = {"method": "POST", "path": "/u", "content": '{"namespace":"@NAMESPACE@","x":NaN}'}
     step.update(slot=1, ns_in="content")
-    assert repro.build_request(step, ['a"b', 'a"b\\c'])[3] == b'{"namespace":"a\\"b\\\\c","x":NaN}'
+    assert build_request(step, ['a"b', 'a"b\\c'])[3] == b'{"namespace":"a\\"b\\\\c","x":NaN}'

@@ -12,9 +12,9 @@ import math
 import pytest
 from hypothesis import given, settings
 
-from conformance.invalid_requests import BAD_FILTERS
-from conformance.model import FilterError, IndexModel, check_filter, f32, matches
-from conformance.strategies import (
+from conformance.fuzz.invalid_requests import BAD_FILTERS
+from conformance.fuzz.model import FilterError, IndexModel, check_filter, f32, matches
+from conformance.fuzz.strategies import (
     dense_vectors,
     filters,
     metadata,

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.fuzz import main as fuzz_main
-from conformance.fuzz import open_database
+from conformance.fuzz.command import main as fuzz_main
+from conformance.fuzz.session import open_database
 from tests.fuzz.conftest import replay_across_sessions
 
 pytestmark = pytest.mark.timeout(240)

@@ -12,13 +12,21 @@ from collections import Counter
 import pytest
 
 from conformance import catalog as catalog_mod
-from conformance import cli, results
+from conformance import cli
 from conformance.config import TargetConfig
-from conformance.fuzz import Failure, SessionResult, behaviors_of, results_document, write_reports
-from conformance.fuzz import main as fuzz_main
-from conformance.fuzz_report import INVALID_BEHAVIORS, OP_BEHAVIORS
-from conformance.invalid_requests import CASES
-from conformance.space import IndexInfo
+from conformance.fuzz.command import main as fuzz_main
+from conformance.fuzz.context import Failure
+from conformance.fuzz.invalid_requests import CASES
+from conformance.fuzz.report import (
+    INVALID_BEHAVIORS,
+    OP_BEHAVIORS,
+    behaviors_of,
+    results_document,
+    write_reports,
+)
+from conformance.fuzz.session import SessionResult
+from conformance.results import document as results
+from conformance.target.indexes import IndexInfo
 from tests.fuzz.conftest import REPO, mutant_command, run_results
 
 STARTED = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC)

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance import repro
-from conformance.fuzz import run_session, write_failures
+from conformance.fuzz.report import write_failures
+from conformance.fuzz.session import run_session
+from conformance.repro.replay import replay_main
+from conformance.repro.writer import shell_quote, write_python, write_shell
 from tests.fuzz.conftest import API_KEY, REPO, make_context, mutant_server
 
 pytestmark = pytest.mark.timeout(240)
@@ -23,7 +25,7 @@ pytestmark = pytest.mark.timeout(240)
 def _replay(script: Path, url: str, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PINECONE_API_KEY": API_KEY, "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from conformance.repro import replay_main;"
+        [sys.executable, "-c", "import sys; from conformance.repro.replay import replay_main;"
          " sys.exit(replay_main(sys.argv[1:]))", str(script), "--target", url, *extra],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -94,7 +96,7 @@ def test_curl_script_runs(found):
 
 
 def test_replay_usage(tmp_path):
-    assert repro.replay_main([str(tmp_path / "missing.py"), "--target", "http://x"]) == 2
+    assert replay_main([str(tmp_path / "missing.py"), "--target", "http://x"]) == 2
 
 
 # Steps with every awkward value a reproducer has to carry: quotes, backslashes, controls, text
@@ -168,11 +170,11 @@ def test_written_scripts_carry_awkward_values(tmp_path, reference):
     py, sh = tmp_path / "repro-1.py", tmp_path / "repro-1.sh"
     common = {"n": 1, "run_id": "r", "title": 'x """ \\ y', "api_version": "2025-10"}
     suffixes = ["", "/ '\"$x`"]
-    repro.write_python(
+    write_python(
         py, index={"dimension": 8}, suffixes=suffixes, steps=TRICKY_STEPS,
         consistency_timeout=0.0, failure="f", **common,
     )  # fmt: skip
-    repro.write_shell(sh, suffixes=suffixes, steps=TRICKY_STEPS, **common)
+    write_shell(sh, suffixes=suffixes, steps=TRICKY_STEPS, **common)
     run = _replay(py, reference.index_urls["conf-cosine"])
     assert run.returncode == 0, run.stdout + run.stderr
     assert subprocess.run(["bash", "-n", str(sh)], capture_output=True).returncode == 0
@@ -186,7 +188,7 @@ def test_written_scripts_carry_awkward_values(tmp_path, reference):
 
 @pytest.mark.parametrize("text", ["plain", "it's", "a\\b", "\x01\x7f", "é", b"\xff\x00"])
 def test_shell_quote_round_trips(text):
-    quoted = repro.shell_quote(text)
+    quoted = shell_quote(text)
     out = subprocess.run(["bash", "-c", f"printf '%s' {quoted}"], capture_output=True)
     data = text.encode() if isinstance(text, str) else text
     assert out.stdout == data.split(b"\x00")[0]  # bash strings end at NUL

@@ -14,9 +14,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance import fuzz_session
-from conformance.fuzz import main as fuzz_main
-from conformance.fuzz import parse_duration, run_session, shrink_time_limit
+from conformance.fuzz import session as fuzz_session
+from conformance.fuzz.command import main as fuzz_main
+from conformance.fuzz.command import parse_duration
+from conformance.fuzz.session import run_session, shrink_time_limit
 from tests.fuzz.conftest import (
     API_KEY,
     REPO,

@@ -7,7 +7,8 @@ import json
 import subprocess
 import sys
 
-from conformance import compare, results
+from conformance.results import compare
+from conformance.results import document as results
 
 SAMPLE = "tests/reports/sample_results.json"
 

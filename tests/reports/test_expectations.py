@@ -9,8 +9,8 @@ import sys
 import pytest
 from reports_support import run_suite, write_expectations
 
-from conformance import expectations as ex
-from conformance import results
+from conformance.results import expectations as ex
+from conformance.results import document as results
 
 TODAY = dt.date(2025, 6, 1)
 CATALOG_IDS = {"A", "B", "C"}

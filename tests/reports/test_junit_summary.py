@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conformance import results
+from conformance.results import document as results
 from conformance.report import render_all, render_junit, render_summary
 
 SAMPLE = results.load("tests/reports/sample_results.json")

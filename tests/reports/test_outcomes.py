@@ -7,7 +7,7 @@ import pytest
 from _pytest.outcomes import Failed
 
 from conformance import outcomes as oc
-from conformance.results import Recorder
+from conformance.results.document import Recorder
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import sys
 import pytest
 from reports_support import API_KEY, outcomes, run_suite, write_expectations
 
-from conformance import results
+from conformance.results import document as results
 
 EXPECTATIONS = """
 [[expectation]]

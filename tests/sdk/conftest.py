@@ -29,7 +29,7 @@ from sdk_support import (
     make_client,
 )
 
-from conformance.launcher import RunningServer, launch_reference_server
+from conformance.target.launcher import RunningServer, launch_reference_server
 
 HERE = Path(__file__).parent
 START_TIMEOUT = 30.0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pinecone
 from pinecone import Pinecone, RetryConfig
 
-from conformance.launcher import RunningServer
+from conformance.target.launcher import RunningServer
 
 KEY = "sdk-test-key"
 SDK_MAJOR = int(pinecone.__version__.split(".")[0])

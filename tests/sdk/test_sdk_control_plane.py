@@ -14,7 +14,7 @@ from pinecone.errors import (
 )
 from sdk_support import KEY, SDK_MAJOR, WireLog, make_client
 
-from conformance.launcher import RunningServer
+from conformance.target.launcher import RunningServer
 
 SPEC = ServerlessSpec(cloud="aws", region="us-east-1")
 

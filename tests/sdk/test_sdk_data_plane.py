@@ -12,7 +12,7 @@ from pinecone import Vector
 from pinecone.errors import ApiError, UnauthorizedError
 from sdk_support import DIMENSION, WireLog, make_client
 
-from conformance.launcher import RunningServer
+from conformance.target.launcher import RunningServer
 
 
 def unit(i: int, dimension: int = DIMENSION) -> list[float]:

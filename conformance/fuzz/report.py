@@ -18,13 +18,14 @@ from typing import Any
 
 from conformance import catalog as catalog_mod
 from conformance import outcomes as oc
-from conformance import report, results
+from conformance import report
 from conformance.config import TargetConfig
-from conformance.fuzz_context import Failure, FuzzContext
-from conformance.fuzz_session import SessionResult
+from conformance.fuzz.context import Failure, FuzzContext
+from conformance.fuzz.session import SessionResult
 from conformance.redact import redact
-from conformance.repro_runtime import describe
-from conformance.repro_writer import write_python, write_shell
+from conformance.repro.runtime import describe
+from conformance.repro.writer import write_python, write_shell
+from conformance.results import document as results
 
 KIND = "fuzz"
 NODE_PREFIX = "fuzz::"

@@ -15,12 +15,10 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from conformance.fuzz_context import Failure, classify, current, delete_all, failure_type
-from conformance.invalid_requests import invalid_requests, is_write
-from conformance.model import IndexModel
-from conformance.repro_runtime import describe, run_step
-from conformance.space import IndexInfo
-from conformance.strategies import (
+from conformance.fuzz.context import Failure, classify, current, delete_all, failure_type
+from conformance.fuzz.invalid_requests import invalid_requests, is_write
+from conformance.fuzz.model import IndexModel
+from conformance.fuzz.strategies import (
     dense_vectors,
     filters,
     metadata,
@@ -29,6 +27,8 @@ from conformance.strategies import (
     record_ids,
     sparse_vectors,
 )
+from conformance.repro.runtime import describe, run_step
+from conformance.target.indexes import IndexInfo
 
 VANISH_UNTIL = "2026-04"  # last version where deleting every record removes the namespace
 SLOTS = st.sampled_from((0, 0, 0, 1))  # mostly the main namespace, sometimes the second one

@@ -17,14 +17,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.client import make_http
 from conformance.config import OPTIONS, ConfigError, TargetConfig, resolve
-from conformance.fuzz_context import Failure, FuzzContext
-from conformance.fuzz_report import results_document, run_id_for, write_failures, write_reports
-from conformance.fuzz_session import SessionResult, open_database, run_session
-from conformance.launcher import LaunchError
+from conformance.fuzz.context import Failure, FuzzContext
+from conformance.fuzz.report import results_document, run_id_for, write_failures, write_reports
+from conformance.fuzz.session import SessionResult, open_database, run_session
+from conformance.outcomes import ExitCode
 from conformance.redact import redact
-from conformance.space import SuiteSession, TargetError
+from conformance.target.client import make_http
+from conformance.target.session import StartFailure, start_session
 
 DEFAULT_DB = ".pinecone-conformance/examples"
 
@@ -151,22 +151,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         database = open_database(args.examples_db)
     except ConfigError as exc:
         print(f"pinecone-conformance fuzz: {redact(str(exc))}", file=err)
-        return 2
+        return ExitCode.USAGE
     seed = args.seed if args.seed is not None else int.from_bytes(uuid.uuid4().bytes[:4], "big")
     started = dt.datetime.now(dt.UTC)
     short_id = uuid.uuid4().hex[:8]  # in namespace names
     run_id = run_id_for(started, short_id)
-    suite = SuiteSession(cfg, short_id, "fuzz")
-    try:
-        suite.start()
-    except TargetError as exc:
-        suite.close()
-        print(f"pinecone-conformance fuzz: {redact(str(exc))}", file=err)
-        return 3 if exc.kind == "unavailable" else 2
-    except LaunchError as exc:
-        suite.close()
-        print(f"pinecone-conformance fuzz: server did not start: {redact(str(exc))}", file=err)
-        return 4
+    started_session = start_session(cfg, short_id, "fuzz")
+    if isinstance(started_session, StartFailure):
+        print(f"pinecone-conformance fuzz: {started_session.message}", file=err)
+        return int(started_session.code)
+    suite = started_session
     reports_dir = Path(args.report_dir)
     report_dir = reports_dir / run_id
     target = cfg.target or ("embedded" + (f" ({cfg.server_command})" if cfg.server_command else ""))
@@ -234,8 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     written = write_reports(doc, reports_dir)
     _print_outcome(result, ctx, failures, written, args.stats, err)
     if result.harness_errors:
-        return 4
-    return 1 if failures else 0
+        return ExitCode.HARNESS_ERROR
+    return ExitCode.NON_CONFORMANT if failures else ExitCode.CONFORMANT
 
 
 def _print_outcome(

@@ -12,7 +12,7 @@ import time
 
 import httpx
 
-from conformance.repro_checks import CHECKS
+from conformance.repro.checks import CHECKS
 
 MAX_PAGES = 200
 URL_BUDGET = 6000  # characters of ids per fetch request, so URLs stay short

@@ -25,24 +25,19 @@ from typing import Any
 import pytest
 
 from conformance import catalog as catalog_mod
-from conformance import expectations as exp_mod
 from conformance import outcomes as oc
-from conformance import profiles, results
-from conformance.client import ControlPlaneClient, DataPlaneClient
 from conformance.config import OPTIONS, ConfigError, TargetConfig, resolve
-from conformance.launcher import LaunchError
-from conformance.progress import Progress
+from conformance.plugin.progress import Progress
 from conformance.redact import redact
-from conformance.space import (
-    METRICS,
-    IndexCreationError,
-    IndexInfo,
-    Space,
-    SuiteSession,
-    TargetError,
-)
+from conformance.results import document as results
+from conformance.results import expectations as exp_mod
+from conformance.target.client import ControlPlaneClient, DataPlaneClient
+from conformance.target.indexes import IndexCreationError, IndexInfo
+from conformance.target.launcher import LaunchError
+from conformance.target.session import METRICS, SuiteSession, TargetError
+from conformance.target.space import Space
 
-SUITE_DIR = Path(__file__).with_name("suite")
+SUITE_DIR = Path(__file__).resolve().parents[1] / "suite"
 SUITE_FIXTURES = frozenset(
     {
         "target",
@@ -103,7 +98,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(option.flag, default=None, metavar=option.metavar, help=help_text)
     group.addoption(
         "--profile",
-        choices=sorted(profiles.PROFILES),
+        choices=sorted(catalog_mod.PROFILES),
         default=None,
         help="core: the seed document's behaviors; full: every behavior (default) "
         "[env PINECONE_CONFORMANCE_PROFILE]",
@@ -170,9 +165,11 @@ def _env_or(config: pytest.Config, dest: str, env: str) -> Any:
 
 def _run_options(config: pytest.Config) -> dict[str, Any]:
     """The reporting and gating options (profile, expectations, strict, reports dir), checked."""
-    profile = _env_or(config, "profile", "PINECONE_CONFORMANCE_PROFILE") or profiles.DEFAULT
-    if profile not in profiles.PROFILES:
-        _stop("usage", f"--profile: {profile!r} is not one of {', '.join(profiles.PROFILES)}")
+    profile = (
+        _env_or(config, "profile", "PINECONE_CONFORMANCE_PROFILE") or catalog_mod.DEFAULT_PROFILE
+    )
+    if profile not in catalog_mod.PROFILES:
+        _stop("usage", f"--profile: {profile!r} is not one of {', '.join(catalog_mod.PROFILES)}")
     strict = _env_or(config, "strict_expectations", "PINECONE_CONFORMANCE_STRICT")
     path = _env_or(config, "expectations", "PINECONE_CONFORMANCE_EXPECTATIONS")
     entries: list[exp_mod.Expectation] = []
@@ -257,7 +254,7 @@ def pytest_collection_modifyitems(
     for item in items:
         behaviors = item.stash.get(BEHAVIORS_KEY, [])
         selected = wanted is None or any(b.id in wanted for b in behaviors)
-        if behaviors and not any(profiles.includes(profile, b) for b in behaviors):
+        if behaviors and not any(catalog_mod.in_profile(profile, b) for b in behaviors):
             selected = False
         if cfg.level == "MUST" and any(b.level != "MUST" for b in behaviors):
             selected = False
@@ -709,7 +706,7 @@ def _finish(session: pytest.Session, exitstatus: int) -> dict[str, Any] | None:
         "finished_at": _utc(finished),
         "duration": round(finished - started, 3),
     }
-    scope = [b for b in cat.values() if profiles.includes(run["profile"], b)]
+    scope = [b for b in cat.values() if catalog_mod.in_profile(run["profile"], b)]
     doc = results.assemble(facts, tests, scope, rows, aborted)
     if run["reports_dir"]:
         from conformance import report

@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.strategies import dense_vectors, sparse_vectors
+from conformance.fuzz.strategies import dense_vectors, sparse_vectors
 
 BODY_LIMIT = 2 * 1024 * 1024
 NAMESPACE_MARK = "@NAMESPACE@"

@@ -15,8 +15,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from conformance import repro_checks, repro_runtime
-from conformance.repro_checks import CHECKS
+from conformance.repro import checks as repro_checks
+from conformance.repro import runtime as repro_runtime
+from conformance.repro.checks import CHECKS
 
 _SCRIPT_HEAD = '''#!/usr/bin/env python3
 """Reproducer {n} of fuzz run {run_id}: {title}

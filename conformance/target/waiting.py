@@ -1,8 +1,9 @@
 """Bounded polling for eventually consistent targets.
 
-A read after a write is retried until it shows the expected state or the consistency deadline
-passes; with a timeout of 0 it is checked exactly once (strongly consistent targets). There are no
-fixed sleeps: the pause between probes starts small and grows, and it never runs past the deadline.
+The only polling loop of the suite. A read after a write is retried until it shows the expected
+state or the consistency deadline passes; with a timeout of 0 it is checked exactly once (strongly
+consistent targets). There are no fixed sleeps: the pause between probes starts small and grows,
+and it never runs past the deadline.
 """
 
 from __future__ import annotations
@@ -28,16 +29,20 @@ def eventually(
     what: str,
     timeout: float,
     *,
+    first_pause: float = _FIRST_PAUSE,
+    max_pause: float = _MAX_PAUSE,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Call `probe()` until `check(value)` is truthy (an AssertionError counts as not yet).
 
+    The pause between probes starts at `first_pause` and doubles up to `max_pause` (index
+    operations on hosted services want longer pauses than reads after writes).
     Returns the value that passed. After `timeout` seconds, raises AssertionError naming `what`,
     the last value observed and, if the check raised, its message.
     """
     deadline = clock() + max(timeout, 0.0)
-    pause = _FIRST_PAUSE
+    pause = first_pause
     attempts = 0
     while True:
         attempts += 1
@@ -55,4 +60,4 @@ def eventually(
                 f"expected {what}, not observed {waited}{reason}; last observed: {_describe(value)}"
             )
         sleep(min(pause, remaining))
-        pause = min(pause * 2, _MAX_PAUSE)
+        pause = min(pause * 2, max_pause)

@@ -19,8 +19,8 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.config import ConfigError
-from conformance.fuzz_context import Failure, FuzzContext, TargetMismatch, using
-from conformance.fuzz_machine import DataPlaneMachine
+from conformance.fuzz.context import Failure, FuzzContext, TargetMismatch, using
+from conformance.fuzz.machine import DataPlaneMachine
 
 try:  # internal: only for the shrink time cap, see shrink_time_limit
     from hypothesis.internal.conjecture import engine as _engine

@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from conformance.invalid_requests import Shape
-from conformance.space import IndexInfo
+from conformance.fuzz.invalid_requests import Shape
+from conformance.target.indexes import IndexInfo
 
 FILTER_WRITES_FROM = "2025-10"  # update by filter and fetch_by_metadata
 CLEANUP_TIMEOUT = 5.0

@@ -1,14 +1,4 @@
-"""Reproducers of fuzz failures, and `pinecone-conformance replay`.
-
-A fuzz step is plain data (a request, where the namespace goes, and what the model expects), so
-the same step can be executed by the state machine and written into a standalone reproducer:
-
-- `conformance/repro_checks.py`: the checks of a response against the model's expectation;
-- `conformance/repro_runtime.py`: executing a step (requests, pages, snapshots) and `run_step`;
-- `conformance/repro_writer.py`: `repro-<n>.py` (the two above copied verbatim) and `repro-<n>.sh`.
-
-This module re-exports their public names and holds `replay_main`, which runs one reproducer.
-"""
+"""`pinecone-conformance replay`: run one reproducer written by a fuzz session against a target."""
 
 from __future__ import annotations
 
@@ -18,49 +8,6 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-from conformance.repro_checks import (
-    CHECKS,
-    check_error,
-    check_fbm,
-    check_fetch,
-    check_list,
-    check_ok,
-    check_query,
-    check_state,
-    check_stats,
-    close,
-    record_problem,
-    same_value,
-)
-from conformance.repro_runtime import build_request, describe, ns_names, perform, run_step, send
-from conformance.repro_writer import runtime_source, shell_quote, write_python, write_shell
-
-__all__ = [
-    "CHECKS",
-    "build_request",
-    "check_error",
-    "check_fbm",
-    "check_fetch",
-    "check_list",
-    "check_ok",
-    "check_query",
-    "check_state",
-    "check_stats",
-    "close",
-    "describe",
-    "ns_names",
-    "perform",
-    "record_problem",
-    "replay_main",
-    "run_step",
-    "runtime_source",
-    "same_value",
-    "send",
-    "shell_quote",
-    "write_python",
-    "write_shell",
-]
 
 
 def replay_main(argv: Sequence[str]) -> int:

@@ -1,0 +1,10 @@
+"""Property-based fuzzing of a target against an independent model of one index.
+
+- `model`: the oracle, a plain-Python model of the data plane (never the reference server);
+- `strategies`, `invalid_requests`: hypothesis strategies for valid and malformed requests;
+- `context`: what a session shares (`FuzzContext`, `using`) and its failures;
+- `machine`: `DataPlaneMachine`, the hypothesis state machine;
+- `session`: `run_session`, the machine run for a time budget;
+- `report`: reproducers and the run's results.json and reports;
+- `command`: `pinecone-conformance fuzz` (`python -m conformance.fuzz`).
+"""
