@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
@@ -22,10 +23,17 @@ from conformance.config import ConfigError
 from conformance.fuzz.context import Failure, FuzzContext, TargetMismatch, using
 from conformance.fuzz.machine import DataPlaneMachine
 
-try:  # internal: only for the shrink time cap, see shrink_time_limit
-    from hypothesis.internal.conjecture import engine as _engine
-except ImportError:  # pragma: no cover - a hypothesis release that moved it
-    _engine = None
+
+def _shrink_engine() -> ModuleType | None:
+    """Hypothesis's internal engine module, only for the shrink time cap (see shrink_time_limit)."""
+    try:
+        from hypothesis.internal.conjecture import engine
+    except ImportError:  # pragma: no cover - a hypothesis release that moved it
+        return None
+    return engine
+
+
+_engine: ModuleType | None = _shrink_engine()
 
 
 class WriteOnlyDatabase(ExampleDatabase):
@@ -36,7 +44,7 @@ class WriteOnlyDatabase(ExampleDatabase):
         super().__init__()
         self.db = db
 
-    def fetch(self, key: bytes):
+    def fetch(self, key: bytes) -> Iterator[bytes]:
         return iter(())
 
     def save(self, key: bytes, value: bytes) -> None:
@@ -49,6 +57,11 @@ class WriteOnlyDatabase(ExampleDatabase):
         self.db.move(src, dest, value)
 
 
+REDIS_MISSING = (
+    "redis:// example databases need the redis extra: pip install 'pinecone-conformance[redis]'"
+)
+
+
 def open_database(spec: str | None) -> ExampleDatabase | None:
     """A directory path, `redis://HOST:PORT[/DB]`, or `none`."""
     if spec is None or spec.lower() in ("", "none", "off"):
@@ -57,10 +70,8 @@ def open_database(spec: str | None) -> ExampleDatabase | None:
         try:
             import redis
             from hypothesis.extra.redis import RedisExampleDatabase
-        except ImportError as exc:
-            raise ConfigError(
-                f"--examples-db {spec}: needs the `redis` Python package ({exc})"
-            ) from None
+        except ImportError:
+            raise ConfigError(REDIS_MISSING) from None
         return RedisExampleDatabase(redis.Redis.from_url(spec))
     return DirectoryBasedExampleDatabase(spec)
 
@@ -92,14 +103,15 @@ def shrink_time_limit(seconds: float) -> Iterator[None]:
     than the session failing.
     """
     previous = getattr(_engine, "MAX_SHRINKING_SECONDS", None)
-    if not isinstance(previous, int | float):
+    if _engine is None or not isinstance(previous, int | float):
         yield
         return
-    _engine.MAX_SHRINKING_SECONDS = max(1, int(seconds))
+    # by name, like the lookup: the constant is not part of hypothesis's API
+    setattr(_engine, "MAX_SHRINKING_SECONDS", max(1, int(seconds)))  # noqa: B010
     try:
         yield
     finally:
-        _engine.MAX_SHRINKING_SECONDS = previous
+        setattr(_engine, "MAX_SHRINKING_SECONDS", previous)  # noqa: B010
 
 
 def seeded_machine(seed_value: int) -> Callable[[], DataPlaneMachine]:
@@ -175,7 +187,12 @@ def run_session(
             )
             try:
                 with shrink_time_limit(min(grace, max(2.0, ctx.hard_deadline - time.monotonic()))):
-                    run_state_machine_as_test(seeded_machine(seed + chunk), settings=config)
+                    run_state_machine_as_test(
+                        # hypothesis annotates type[RuleBasedStateMachine], but documents and
+                        # accepts any callable returning a machine
+                        seeded_machine(seed + chunk),  # type: ignore[arg-type]
+                        settings=config,
+                    )
             except KeyboardInterrupt:
                 interrupted = True
                 break
