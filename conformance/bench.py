@@ -32,6 +32,9 @@ import httpx
 import numpy as np
 import orjson
 
+from conformance.config import ConfigError, add_argparse_options, resolve_options
+from conformance.options import BENCH
+from conformance.redact import redact
 from conformance.target.launcher import LaunchError, start_server
 
 BATCH = 100
@@ -53,43 +56,25 @@ class Target:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The options of `bench` from the option table; the defaults are filled in by `main`."""
     parser = argparse.ArgumentParser(
         prog="pinecone-conformance bench",
         description="Latency and throughput of fetch, upsert and query on one index.",
     )
-    parser.add_argument(
-        "--target",
-        help="data-plane URL of an existing dense cosine index of --dimension "
-        "(default: start a reference server)",
-    )
-    parser.add_argument("--api-key", default="bench", help="Api-Key header for --target")
-    parser.add_argument("--records", type=_positive, default=100_000, help="records to load")
-    parser.add_argument("--dimension", type=_positive, default=768, help="vector dimension")
-    parser.add_argument("--queries", type=_positive, default=200, help="queries per variant")
-    parser.add_argument("--fetches", type=_positive, default=1000, help="fetch requests")
-    parser.add_argument(
-        "--connections",
-        type=_positive,
-        default=2,
-        help="concurrent connections the upserts are sent over (default 2)",
-    )
-    parser.add_argument("--seed", type=int, default=7, help="random seed for data and queries")
+    add_argparse_options(parser, BENCH)
     return parser
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print its figures; 0 on success, 1 when the target fails."""
-    args = build_parser().parse_args(argv)
+    """Run the benchmark and print its figures; 0 on success, 1 when the target fails, 2 on a
+    bad option."""
+    cli = vars(build_parser().parse_args(argv))
+    try:
+        # Command line > environment > config file > default (api key `bench`, 100000 records...).
+        args = argparse.Namespace(**resolve_options(cli, command=BENCH))
+    except ConfigError as error:
+        print(f"bench: {redact(str(error))}", file=sys.stderr)
+        return 2
     try:
         with _target(args) as target:
             _run(args, target)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conformance.config import OPTIONS
+from conformance.options import RUN, format_help
 from conformance.plugin import hooks as plugin
 
 EXIT_CODES = {
@@ -60,32 +60,16 @@ fuzz       fuzz the target against a model of the data plane for a time budget; 
            shrunk and written as reports/<run id>/repro-<n>.py and .sh (`fuzz --help`)
 replay     re-run one reproducer: exit 0 the target conforms, 1 reproduced
 
-Suite options (each also from its environment variable and from `--config FILE` keys;
-precedence: command line > environment > file):
+Options of `run` below; `fuzz`, `bench` and `replay` list theirs with --help. Every option also
+comes from its environment variable and from a `--config FILE` key of the same name (one file may
+hold the options of every command); precedence: command line > environment > file > default.
 """
-RUN_OPTIONS = """
-Reporting and gating (command line or environment only):
-  --reports-dir DIR                  each run writes DIR/<run id>/results.json, summary.md,
-                                     junit.xml, report.html; DIR/latest points at the last (default
-                                     reports) [env PINECONE_CONFORMANCE_REPORTS_DIR]
-  --no-reports                       write nothing
-  --profile core|full                core: the seed document's behaviors; full: all (default)
-                                     [env PINECONE_CONFORMANCE_PROFILE]
-  --expectations FILE                known failures (TOML) [env PINECONE_CONFORMANCE_EXPECTATIONS]
-  --strict                           unexpected passes, expired and unmatched expectations fail
-                                     the run (plain pytest: --strict-expectations)
-                                     [env PINECONE_CONFORMANCE_STRICT]
-"""
+# Generated from the option table, so the help lists exactly the options `run` accepts.
+RUN_OPTIONS = format_help(RUN)
 
 
 def _help() -> str:
-    lines = [USAGE]
-    for option in OPTIONS:
-        flag = option.flag + (f" {option.metavar}" if option.metavar else "")
-        lines.append(f"  {flag:<34} {option.help}")
-        lines.append(f"  {'':<34} [env {option.env}]")
-    lines.append(RUN_OPTIONS)
-    lines.append("\nExit status of `run`:")
+    lines = [USAGE, RUN_OPTIONS, "Exit status of `run`:"]
     lines += [f"  {code}  {text}" for code, text in EXIT_CODES.items()]
     return "\n".join(lines) + "\n"
 

@@ -1,152 +1,70 @@
-"""TargetConfig: what the suite runs against, from the command line, environment and a TOML file.
+"""Resolving options: command line > environment > TOML config file > default.
 
-Precedence is CLI > environment > file > default. Every option `--some-option` has the environment
+Every option of the table (`conformance.options`) has the flag `--some-option`, the environment
 variable `PINECONE_CONFORMANCE_SOME_OPTION` (the API key also `PINECONE_API_KEY`) and the file key
-`some-option` (or `some_option`, optionally inside a `[conformance]` table). `resolve` checks
-everything it can without the network and raises ConfigError with one message naming the source of
-the mistake; the API key never appears in a message or a repr.
+`some-option` (or `some_option`, optionally inside a `[conformance]` table). One config file serves
+every command: it may hold the options of any command (a `run` ignores `duration`, a `fuzz`
+ignores `profile`), and only a key no command knows is rejected, so a typo cannot pass silently.
+Values are checked without the network; a mistake raises ConfigError with one message naming its
+source (flag, variable or file and key). The API key never appears in a message or a repr.
+
+- `resolve`: the target of a run or fuzz session, as a TargetConfig;
+- `resolve_run_options`: the reporting and gating options of `run`, as RunOptions;
+- `resolve_options`: every option of one command, as a dict (fuzz, bench, replay);
+- `add_pytest_options` / `add_argparse_options`: the table as command-line options.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from conformance.options import (
+    ALL_OPTIONS,
+    DEFAULT_API_VERSION,
+    DEFAULT_PREFIX,
+    FOREIGN_CONSISTENCY_TIMEOUT,
+    GATING_OPTIONS,
+    LEVELS,
+    OPTIONS,
+    OPTIONS_BY_DEST,
+    RUN,
+    Option,
+    options_for,
+)
 from conformance.redact import MASK, register_secret
+from conformance.values import ConfigError, convert, parse_duration
 
-DEFAULT_API_VERSION = "2025-10"
-DEFAULT_PREFIX = "conformance"
-FOREIGN_CONSISTENCY_TIMEOUT = 10.0
-LEVELS = ("MUST", "SHOULD")
+__all__ = [
+    "ALL_OPTIONS",
+    "DEFAULT_API_VERSION",
+    "DEFAULT_PREFIX",
+    "FOREIGN_CONSISTENCY_TIMEOUT",
+    "LEVELS",
+    "OPTIONS",
+    "OPTIONS_BY_DEST",
+    "ConfigError",
+    "Option",
+    "RunOptions",
+    "TargetConfig",
+    "add_argparse_options",
+    "add_pytest_options",
+    "options_for",
+    "parse_duration",
+    "resolve",
+    "resolve_options",
+    "resolve_run_options",
+]
+
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}(\.[a-z0-9]+)?$")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
-
-
-class ConfigError(ValueError):
-    """A mistake in the options, environment or config file; the message names where."""
-
-
-@dataclass(frozen=True)
-class Option:
-    """One setting: its command-line flag, its kind and its help text."""
-
-    dest: str
-    kind: str  # str | url | bool | float | list | level | path
-    help: str
-    metavar: str | None = None
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.dest.replace("_", "-")
-
-    @property
-    def env(self) -> str:
-        return "PINECONE_CONFORMANCE_" + self.dest.upper()
-
-
-OPTIONS: tuple[Option, ...] = (
-    Option("config", "path", "TOML file with any of these options (keys like `api-key`).", "FILE"),
-    Option(
-        "target",
-        "url",
-        "data-plane URL of the index under test (may carry a path prefix); "
-        "without it the bundled reference server is started",
-        "URL",
-    ),
-    Option("api_key", "str", "API key sent as `Api-Key` (also from PINECONE_API_KEY)", "KEY"),
-    Option(
-        "api_version",
-        "str",
-        f"X-Pinecone-Api-Version sent; selects the behaviors that apply "
-        f"(default {DEFAULT_API_VERSION})",
-        "YYYY-MM",
-    ),
-    Option("control_plane", "url", "control-plane URL; enables the index tests", "URL"),
-    Option(
-        "allow_create_index", "bool", "let the suite create (and always delete) temporary indexes"
-    ),
-    Option(
-        "no_auth_enforcement",
-        "bool",
-        "the target accepts any API key (e.g. Pinecone Local): behaviors that need a missing or "
-        "wrong key rejected are reported not applicable",
-    ),
-    Option(
-        "environment",
-        "str",
-        "legacy addressing: with --index-name, the host is found through "
-        "https://controller.ENV.pinecone.io/actions/whoami",
-        "ENV",
-    ),
-    Option("index_name", "str", "index name for --environment addressing", "NAME"),
-    Option("controller_url", "url", "override the controller URL used with --environment", "URL"),
-    Option("sparse_target", "url", "data-plane URL of a sparse index (foreign targets)", "URL"),
-    Option(
-        "hybrid_target",
-        "url",
-        "data-plane URL of a dense dotproduct index for hybrid queries",
-        "URL",
-    ),
-    Option(
-        "extra_target",
-        "list",
-        "data-plane URL of another index (repeatable), e.g. one per metric",
-        "URL",
-    ),
-    Option(
-        "namespace_prefix",
-        "str",
-        f"prefix of every namespace the suite creates (default "
-        f"{DEFAULT_PREFIX!r}, at least 3 characters)",
-        "PREFIX",
-    ),
-    Option(
-        "consistency_timeout",
-        "float",
-        "seconds to wait for writes to become visible (default 0 "
-        f"for the embedded server, {FOREIGN_CONSISTENCY_TIMEOUT:g} otherwise)",
-        "SECONDS",
-    ),
-    Option(
-        "allow_default_namespace",
-        "bool",
-        "allow tests in the default namespace of a foreign "
-        "target (they delete exactly the records they wrote)",
-    ),
-    Option(
-        "level", "level", "MUST runs only MUST behaviors; SHOULD (default) runs all", "MUST|SHOULD"
-    ),
-    Option(
-        "behavior", "list", "run only tests of this behavior id (repeatable; * wildcards)", "ID"
-    ),
-    Option(
-        "server_command",
-        "str",
-        "command that starts the embedded server instead of "
-        "`python -m reference_server` (the launcher appends --host/--port/--index flags)",
-        "CMD",
-    ),
-    Option(
-        "visibility_delay",
-        "float",
-        "start the embedded server with this write visibility delay (seconds)",
-        "SECONDS",
-    ),
-    Option(
-        "request_timeout",
-        "float",
-        "timeout of each HTTP request in seconds (default 10)",
-        "SECONDS",
-    ),
-)
-OPTIONS_BY_DEST = {o.dest: o for o in OPTIONS}
 
 
 @dataclass(frozen=True)
@@ -187,57 +105,19 @@ class TargetConfig:
         return f"TargetConfig({shown})"
 
 
-def _normalize_url(value: str, where: str) -> str:
-    if "://" not in value:
-        value = "https://" + value  # hosts are returned bare by describe_index
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{where}: {value!r} is not an http(s) URL")
-    return value.rstrip("/")
+@dataclass(frozen=True)
+class RunOptions:
+    """The reporting and gating options of a run; `reports_dir` is None under `--no-reports`."""
+
+    profile: str
+    expectations: str | None
+    strict: bool
+    reports_dir: str | None
 
 
-def _as_bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", ""):
-        return False
-    raise ConfigError(f"{where}: expected true or false, got {value!r}")
-
-
-def _convert(option: Option, value: Any, where: str) -> Any:
-    """Check and convert one raw value (from the environment, a TOML file or the CLI)."""
-    if option.kind == "bool":
-        return _as_bool(value, where)
-    if option.kind == "list":
-        items = value.split(",") if isinstance(value, str) else value
-        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-            raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
-        items = [i.strip() for i in items if i.strip()]
-        if option.dest == "extra_target":
-            items = [_normalize_url(i, where) for i in items]
-        return tuple(items)
-    if option.kind == "float":
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected a number of seconds, got {value!r}") from None
-        if not number >= 0 or number == float("inf"):
-            raise ConfigError(f"{where}: expected a non-negative finite number, got {value!r}")
-        return number
-    if not isinstance(value, str):
-        raise ConfigError(f"{where}: expected a string, got {value!r}")
-    if option.kind == "url":
-        return _normalize_url(value, where)
-    if option.kind == "level":
-        if value.upper() not in LEVELS:
-            raise ConfigError(f"{where}: expected MUST or SHOULD, got {value!r}")
-        return value.upper()
-    return value
-
-
+# -- sources ----------------------------------------------------------------------------------
 def _read_file(path: str) -> dict[str, Any]:
+    """The raw values of a config file by dest; any command's option is accepted."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -250,19 +130,53 @@ def _read_file(path: str) -> dict[str, Any]:
     for key, value in data.items():
         dest = key.replace("-", "_")
         if dest not in OPTIONS_BY_DEST or dest == "config":
-            known = ", ".join(o.dest.replace("_", "-") for o in OPTIONS if o.dest != "config")
+            known = ", ".join(o.key for o in ALL_OPTIONS if o.dest != "config")
             raise ConfigError(f"{path}: unknown key {key!r} (known keys: {known})")
         out[dest] = value
     return out
 
 
-def _env_value(option: Option, env: Mapping[str, str]) -> str | None:
-    value = env.get(option.env)
-    if value is None and option.dest == "api_key":
-        value = env.get("PINECONE_API_KEY")
-    return value if value not in (None, "") else None
+def _env_value(option: Option, env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The option's value in the environment and the variable it came from (None if unset)."""
+    for name in (option.env, *option.env_aliases):
+        value = env.get(name)
+        if value not in (None, ""):
+            return str(value), name
+    return None
 
 
+def _merge(
+    cli: Mapping[str, Any], env: Mapping[str, str], options: tuple[Option, ...]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The given values of `options` (no defaults), converted, and where each came from."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    from_env = _env_value(OPTIONS_BY_DEST["config"], env)
+    config_path = cli.get("config") or (from_env[0] if from_env else None)
+    file_values = _read_file(config_path) if config_path else {}
+    if config_path:
+        values["config"] = config_path
+    for option in options:
+        if option.dest == "config":
+            continue
+        if option.dest in file_values:
+            where = f"{config_path}: {option.key}"
+            values[option.dest] = convert(option, file_values[option.dest], where)
+            sources[option.dest] = where
+        found = _env_value(option, env)
+        if found is not None:
+            where = f"environment variable {found[1]}"
+            values[option.dest], sources[option.dest] = convert(option, found[0], where), where
+        raw = cli.get(option.dest)
+        if raw is None or (option.kind == "list" and not raw):
+            continue
+        values[option.dest] = convert(option, raw, option.flag)
+        sources[option.dest] = option.flag
+    register_secret(values.get("api_key"))
+    return values, sources
+
+
+# -- resolution -------------------------------------------------------------------------------
 def resolve(
     cli: Mapping[str, Any], env: Mapping[str, str] | None = None, *, embedded_key: str | None = None
 ) -> TargetConfig:
@@ -271,33 +185,83 @@ def resolve(
     For the embedded server without a key, a random key is made up (so auth behaviors apply);
     `embedded_key` fixes it instead (tests).
     """
-    env = os.environ if env is None else env
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    config_path = cli.get("config") or _env_value(OPTIONS_BY_DEST["config"], env)
-    if config_path:
-        for dest, raw in _read_file(config_path).items():
-            option = OPTIONS_BY_DEST[dest]
-            where = f"{config_path}: {dest.replace('_', '-')}"
-            values[dest], sources[dest] = _convert(option, raw, where), where
-        values["config"] = config_path
-    for option in OPTIONS:
-        if option.dest == "config":
-            continue
-        raw = _env_value(option, env)
-        if raw is not None:
-            where = (
-                f"environment variable {option.env if env.get(option.env) else 'PINECONE_API_KEY'}"
-            )
-            values[option.dest], sources[option.dest] = _convert(option, raw, where), where
-    for option in OPTIONS:
-        raw = cli.get(option.dest)
-        if raw is None or (option.kind == "list" and not raw) or option.dest == "config":
-            continue
-        values[option.dest] = _convert(option, raw, option.flag)
-        sources[option.dest] = option.flag
-    register_secret(values.get("api_key"))
+    values, sources = _merge(cli, os.environ if env is None else env, OPTIONS)
     return _validate(values, sources, embedded_key)
+
+
+def resolve_run_options(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> RunOptions:
+    """The reporting and gating options of `run`, with the same precedence as `resolve`."""
+    values = _with_defaults(cli, env, tuple(o for o in GATING_OPTIONS if RUN in o.commands), RUN)
+    return RunOptions(
+        profile=values["profile"],
+        expectations=values["expectations"],
+        strict=values["strict_expectations"],
+        reports_dir=None if values["no_reports"] else values["reports_dir"],
+    )
+
+
+def resolve_options(
+    cli: Mapping[str, Any], env: Mapping[str, str] | None = None, *, command: str
+) -> dict[str, Any]:
+    """Every option of `command` by dest, checked, with the command's defaults filled in.
+
+    Options are checked one by one only; what depends on several (the target) is `resolve`'s.
+    """
+    return _with_defaults(cli, env, options_for(command), command)
+
+
+def _with_defaults(
+    cli: Mapping[str, Any],
+    env: Mapping[str, str] | None,
+    options: tuple[Option, ...],
+    command: str,
+) -> dict[str, Any]:
+    values, _ = _merge(cli, os.environ if env is None else env, options)
+    return {o.dest: values.get(o.dest, o.default_for(command)) for o in options}
+
+
+# -- the table as command-line options --------------------------------------------------------
+def _parser_kwargs(option: Option, command: str) -> dict[str, Any]:
+    """argparse keywords of an option; every default is None ("not given") so that the
+    environment and the file can fill in."""
+    text = f"{option.help_for(command)} [env {option.env}]".replace("%", "%%")
+    kwargs: dict[str, Any] = {"dest": option.dest, "default": None, "help": text}
+    if option.kind == "bool":
+        return {**kwargs, "action": "store_true"}
+    kwargs["metavar"] = option.metavar
+    if option.kind == "list":
+        return {**kwargs, "action": "append"}
+    if option.kind == "choice":
+        kwargs["choices"] = option.choices
+    if option.kind in ("int", "count", "duration"):
+        kwargs["type"] = _argparse_type(option)  # fail at parse time, with the usage line
+    return kwargs
+
+
+def _argparse_type(option: Option) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return convert(option, text, option.flag)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{option.flag}: ")) from None
+
+    parse.__name__ = option.kind
+    return parse
+
+
+def add_pytest_options(group: Any) -> None:
+    """Add the options of `run` to a pytest option group (`parser.getgroup(...)`)."""
+    for option in options_for(RUN):
+        group.addoption(option.flag, **_parser_kwargs(option, RUN))
+
+
+def add_argparse_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """Add the options of `command` to an argparse parser; deprecated flags stay hidden."""
+    for option in options_for(command):
+        kwargs = _parser_kwargs(option, command)
+        parser.add_argument(option.flag, **kwargs)
+        for alias in option.flag_aliases:
+            parser.add_argument(alias, **{**kwargs, "help": argparse.SUPPRESS})
 
 
 def _validate(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import signal
 import sys
 import threading
@@ -17,27 +16,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.config import OPTIONS, ConfigError, TargetConfig, resolve
+from conformance.config import (
+    ConfigError,
+    TargetConfig,
+    add_argparse_options,
+    parse_duration,
+    resolve,
+    resolve_options,
+)
 from conformance.fuzz.context import Failure, FuzzContext
 from conformance.fuzz.report import results_document, run_id_for, write_failures, write_reports
 from conformance.fuzz.session import SessionResult, open_database, run_session
+from conformance.options import DEFAULT_EXAMPLES_DB, FUZZ
 from conformance.outcomes import ExitCode
 from conformance.redact import redact
 from conformance.target.client import make_http
 from conformance.target.session import StartFailure, start_session
 
-DEFAULT_DB = ".pinecone-conformance/examples"
-
-
-def parse_duration(text: str) -> float:
-    """`90`, `90s`, `10m`, `1h`, `1h30m` -> seconds."""
-    match = re.fullmatch(
-        r"\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text
-    )
-    if not match or not any(match.groups()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 90s, 10m or 1h")
-    h, m, s = (float(g) if g else 0.0 for g in match.groups())
-    return h * 3600 + m * 60 + s
+DEFAULT_DB = DEFAULT_EXAMPLES_DB
+__all__ = ["DEFAULT_DB", "build_parser", "main", "parse_duration"]
 
 
 class Progress:
@@ -89,64 +86,24 @@ def _stop_on_signals(ctx: FuzzContext) -> Callable[[], None]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The options of `fuzz` from the option table; none has a default here (see `main`)."""
     parser = argparse.ArgumentParser(
         prog="pinecone-conformance fuzz",
         description="Fuzz a target against an independent model of the data plane for a time "
         "budget; every failure is shrunk and written as reports/<run id>/repro-<n>.py and .sh.",
     )
-    for option in OPTIONS:
-        if option.dest in ("level", "behavior"):
-            continue
-        if option.kind == "bool":
-            parser.add_argument(option.flag, action="store_true", default=None, help=option.help)
-        elif option.kind == "list":
-            parser.add_argument(option.flag, action="append", default=None, help=option.help)
-        else:
-            parser.add_argument(option.flag, default=None, metavar=option.metavar, help=option.help)
-    parser.add_argument(
-        "--duration",
-        type=parse_duration,
-        default=600.0,
-        help="time budget, e.g. 90s, 10m, 1h (default 10m)",
-    )
-    parser.add_argument("--seed", type=int, help="seed of the first chunk (default: random)")
-    parser.add_argument(
-        "--examples-db",
-        default=DEFAULT_DB,
-        metavar="PATH|redis://HOST:PORT",
-        help=f"hypothesis example database (default {DEFAULT_DB}; `none` for none)",
-    )
-    parser.add_argument("--report-dir", default="reports", help="where reports/<run id>/ goes")
-    parser.add_argument("--max-failures", type=int, help="stop after this many distinct failures")
-    parser.add_argument(
-        "--examples",
-        type=int,
-        help="stop after about this many examples (with --seed: the same examples every time)",
-    )
-    parser.add_argument("--steps", type=int, default=25, help="steps per example (default 25)")
-    parser.add_argument(
-        "--shrink-time",
-        type=parse_duration,
-        help="how long shrinking may run past --duration (default: a quarter of it, >= 10s)",
-    )
-    parser.add_argument(
-        "--stats",
-        action="store_true",
-        help="print steps per second and per-operation counts at the end",
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    add_argparse_options(parser, FUZZ)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`pinecone-conformance fuzz`: exit 0 nothing found, 1 failures found, 2 usage error,
     3 target unavailable, 4 harness error."""
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    cli = {
-        o.dest: getattr(args, o.dest, None) for o in OPTIONS if o.dest not in ("level", "behavior")
-    }
+    cli = vars(build_parser().parse_args(list(sys.argv[1:] if argv is None else argv)))
     err = sys.stderr
     try:
+        # Command line > environment > config file > default, for every option of `fuzz`.
+        args = argparse.Namespace(**resolve_options(cli, command=FUZZ))
         cfg: TargetConfig = resolve(cli)
         database = open_database(args.examples_db)
     except ConfigError as exc:
@@ -161,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pinecone-conformance fuzz: {started_session.message}", file=err)
         return int(started_session.code)
     suite = started_session
-    reports_dir = Path(args.report_dir)
+    reports_dir = Path(args.reports_dir)
     report_dir = reports_dir / run_id
     target = cfg.target or ("embedded" + (f" ({cfg.server_command})" if cfg.server_command else ""))
     http = make_http(cfg.request_timeout)

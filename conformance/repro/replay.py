@@ -9,31 +9,53 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from conformance.config import ConfigError, add_argparse_options, resolve_options
+from conformance.options import REPLAY
+from conformance.redact import redact
 
-def replay_main(argv: Sequence[str]) -> int:
-    """`pinecone-conformance replay repro-<n>.py --target URL`: exit 0 conforms, 1 reproduced."""
+# The options handed on to the reproducer, which parses them itself (the key goes by environment).
+_FORWARDED = ("api_version", "consistency_timeout", "namespace_prefix", "request_timeout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The options of `replay` from the option table; `--target` may also come from the
+    environment or the config file, so it is checked after resolution."""
     parser = argparse.ArgumentParser(
         prog="pinecone-conformance replay",
         description="Re-run a reproducer written by a fuzz session against a target.",
     )
     parser.add_argument("script", help="path of a repro-<n>.py")
-    parser.add_argument("--target", required=True, help="data-plane URL of the index")
-    parser.add_argument("--api-key", help="API key (default: $PINECONE_API_KEY)")
-    parser.add_argument("--api-version", help="X-Pinecone-Api-Version (default: the session's)")
-    parser.add_argument("--consistency-timeout", type=float, help="seconds to poll reads")
-    args = parser.parse_args(list(argv))
-    script = Path(args.script)
+    add_argparse_options(parser, REPLAY)
+    return parser
+
+
+def replay_main(argv: Sequence[str]) -> int:
+    """`pinecone-conformance replay repro-<n>.py --target URL`: exit 0 conforms, 1 reproduced."""
+    cli = vars(build_parser().parse_args(list(argv)))
+    try:
+        # Command line > environment > config file, as for every command.
+        options = resolve_options(cli, command=REPLAY)
+    except ConfigError as exc:
+        print(f"pinecone-conformance replay: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    if options["target"] is None:
+        print(
+            "pinecone-conformance replay: no target: give --target URL "
+            "(or PINECONE_CONFORMANCE_TARGET, or `target` in the --config file)",
+            file=sys.stderr,
+        )
+        return 2
+    script = Path(cli["script"])
     if not script.is_file():
         print(f"pinecone-conformance replay: no such file {script}", file=sys.stderr)
         return 2
-    cmd = [sys.executable, str(script), "--target", args.target]
-    if args.api_version:
-        cmd += ["--api-version", args.api_version]
-    if args.consistency_timeout is not None:
-        cmd += ["--consistency-timeout", str(args.consistency_timeout)]
+    cmd = [sys.executable, str(script), "--target", options["target"]]
+    for dest in _FORWARDED:
+        if options[dest] is not None:
+            cmd += ["--" + dest.replace("_", "-"), str(options[dest])]
     env = dict(os.environ)
-    if args.api_key:
-        env["PINECONE_API_KEY"] = args.api_key  # through the environment, never on a command line
+    if options["api_key"]:
+        env["PINECONE_API_KEY"] = options["api_key"]  # by environment, never on a command line
     try:
         return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:

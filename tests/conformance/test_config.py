@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from conformance.config import OPTIONS, ConfigError, resolve
+from conformance.config import (
+    ALL_OPTIONS,
+    OPTIONS,
+    ConfigError,
+    RunOptions,
+    TargetConfig,
+    add_argparse_options,
+    add_pytest_options,
+    options_for,
+    resolve,
+    resolve_options,
+    resolve_run_options,
+)
 from conformance.target.launcher import launch_reference_server
 
 try:  # tests/ is a package; this directory is not, so the repository may not be on sys.path yet
@@ -138,6 +152,180 @@ def test_every_option_has_flag_and_env() -> None:
     flags = [o.flag for o in OPTIONS]
     assert len(set(flags)) == len(flags)
     assert all(o.env.startswith("PINECONE_CONFORMANCE_") for o in OPTIONS)
+
+
+def test_table_spellings_are_unique_and_derived() -> None:
+    flags = [o.flag for o in ALL_OPTIONS]
+    assert len(set(flags)) == len(flags)
+    for o in ALL_OPTIONS:
+        assert (
+            o.commands
+            and o.flag == "--" + o.key
+            and o.env == "PINECONE_CONFORMANCE_" + (o.dest.upper())
+        )
+    assert {o.dest for o in OPTIONS} <= {f.name for f in fields(TargetConfig)}
+
+
+# -- the file serves every command ---------------------------------------------------------------
+def _file(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_file_with_every_commands_keys_is_accepted_by_each(tmp_path) -> None:
+    path = _file(
+        tmp_path,
+        'profile = "core"\nduration = "1m"\nrecords = 10\nstrict-expectations = true\n'
+        'api-version = "2025-04"\n',
+    )
+    assert resolve({"config": path}, {}).api_version == "2025-04"
+    assert resolve_run_options({"config": path}, {}) == RunOptions("core", None, True, "reports")
+    assert resolve_options({"config": path}, {}, command="fuzz")["duration"] == 60.0
+    assert (
+        resolve_options({}, {"PINECONE_CONFORMANCE_CONFIG": path}, command="bench")["records"] == 10
+    )
+
+
+def test_unknown_file_key_lists_every_commands_keys(tmp_path) -> None:
+    path = _file(tmp_path, "durations = 3\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'durations'.*profile.*duration.*records"):
+        resolve_run_options({"config": path}, {})
+
+
+# -- run options ---------------------------------------------------------------------------------
+def test_run_options_defaults() -> None:
+    assert resolve_run_options({}, {}) == RunOptions("full", None, False, "reports")
+
+
+@pytest.mark.parametrize(
+    ("cli", "env", "file", "expected"),
+    [
+        ({"profile": "core"}, {"PINECONE_CONFORMANCE_PROFILE": "full"}, "full", "core"),
+        ({}, {"PINECONE_CONFORMANCE_PROFILE": "core"}, "full", "core"),
+        ({}, {}, "core", "core"),
+        ({}, {}, None, "full"),
+    ],
+    ids=["cli-wins", "env-over-file", "file", "default"],
+)
+def test_run_options_precedence(tmp_path, cli, env, file, expected) -> None:
+    if file:
+        cli = {**cli, "config": _file(tmp_path, f'profile = "{file}"\n')}
+    assert resolve_run_options(cli, env).profile == expected
+
+
+@pytest.mark.parametrize(
+    ("cli", "env", "file", "message"),
+    [
+        ({"profile": "most"}, {}, None, "--profile: 'most' is not one of core, full"),
+        ({}, {"PINECONE_CONFORMANCE_PROFILE": "most"}, None, "PINECONE_CONFORMANCE_PROFILE"),
+        ({}, {}, 'profile = "most"', "c.toml: profile"),
+        ({}, {"PINECONE_CONFORMANCE_NO_REPORTS": "sometimes"}, None, "NO_REPORTS"),
+        ({}, {}, "strict_expectations = 1", "c.toml: strict-expectations"),
+    ],
+)
+def test_run_option_mistakes_name_their_source(tmp_path, cli, env, file, message) -> None:
+    if file:
+        cli = {**cli, "config": _file(tmp_path, file + "\n")}
+    with pytest.raises(ConfigError, match=message.replace("-", r"\-")):
+        resolve_run_options(cli, env)
+
+
+def test_strict_old_variable_and_no_reports() -> None:
+    env = {"PINECONE_CONFORMANCE_STRICT": "1", "PINECONE_CONFORMANCE_REPORTS_DIR": "out"}
+    assert resolve_run_options({}, env) == RunOptions("full", None, True, "out")
+    env["PINECONE_CONFORMANCE_STRICT_EXPECTATIONS"] = "0"  # the option's own name wins
+    assert resolve_run_options({"no_reports": True}, env) == RunOptions("full", None, False, None)
+
+
+def test_resolution_ignores_options_it_does_not_know() -> None:
+    """The plugin hands over pytest's whole option namespace."""
+    cli = {"verbose": 2, "duration": "not read by run", "profile": "core", "target": None}
+    assert resolve_run_options(cli, {}).profile == "core"
+    assert resolve(cli, {}).embedded
+
+
+# -- other commands ------------------------------------------------------------------------------
+def test_command_defaults_and_kinds(tmp_path) -> None:
+    bench = resolve_options({}, {}, command="bench")
+    assert (bench["api_key"], bench["records"], bench["dimension"], bench["seed"]) == (
+        "bench",
+        100_000,
+        768,
+        7,
+    )
+    fuzz = resolve_options({}, {"PINECONE_CONFORMANCE_SHRINK_TIME": "1h30m"}, command="fuzz")
+    assert (fuzz["duration"], fuzz["shrink_time"], fuzz["steps"], fuzz["seed"]) == (
+        600.0,
+        5400.0,
+        25,
+        None,
+    )
+    assert fuzz["reports_dir"] == "reports" and fuzz["stats"] is False
+    path = _file(tmp_path, "duration = 90\nseed = 5\n")
+    assert resolve_options({"config": path}, {}, command="fuzz")["duration"] == 90.0
+    with pytest.raises(ValueError, match="unknown command"):
+        options_for("serve")
+
+
+@pytest.mark.parametrize(
+    ("command", "cli", "env", "message"),
+    [
+        ("bench", {"records": 0}, {}, "--records: must be at least 1"),
+        ("bench", {}, {"PINECONE_CONFORMANCE_DIMENSION": "many"}, "DIMENSION: expected an integer"),
+        ("fuzz", {}, {"PINECONE_CONFORMANCE_DURATION": "soon"}, "DURATION: 'soon' is not a dur"),
+        ("fuzz", {}, {"PINECONE_CONFORMANCE_SEED": "true"}, "SEED: expected an integer"),
+        ("replay", {"target": "ftp://x"}, {}, "--target: 'ftp://x' is not an http"),
+    ],
+)
+def test_command_option_mistakes_name_their_source(command, cli, env, message) -> None:
+    with pytest.raises(ConfigError, match=message.replace("-", r"\-")):
+        resolve_options(cli, env, command=command)
+
+
+def test_api_key_from_the_shared_variable_is_masked() -> None:
+    options = resolve_options({"target": "http://h"}, {"PINECONE_API_KEY": KEY}, command="replay")
+    assert options["api_key"] == KEY
+    from conformance.redact import redact
+
+    assert KEY not in redact(f"key {KEY}")
+
+
+# -- the table as parsers ------------------------------------------------------------------------
+class _Group:
+    """Stands in for pytest's OptionGroup: records each addoption call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[str, ...], dict]] = []
+
+    def addoption(self, *flags: str, **kwargs) -> None:
+        self.calls.append((flags, kwargs))
+
+
+def test_pytest_options_keep_their_dests_and_default_to_none() -> None:
+    group = _Group()
+    add_pytest_options(group)
+    dests = [kwargs["dest"] for _, kwargs in group.calls]
+    assert dests == [o.dest for o in options_for("run")]
+    for name in ("target", "api_key", "control_plane", "behavior", "level", "profile"):
+        assert name in dests
+    for name in ("expectations", "strict_expectations", "reports_dir", "no_reports"):
+        assert name in dests
+    assert "duration" not in dests and "records" not in dests
+    assert all(kwargs["default"] is None for _, kwargs in group.calls)
+    profile = next(kwargs for _, kwargs in group.calls if kwargs["dest"] == "profile")
+    assert profile["choices"] == ("core", "full")
+
+
+def test_argparse_options_default_to_none_and_keep_the_old_fuzz_flag() -> None:
+    parser = argparse.ArgumentParser()
+    add_argparse_options(parser, "fuzz")
+    assert all(v is None for v in vars(parser.parse_args([])).values())
+    assert parser.parse_args(["--report-dir", "x"]).reports_dir == "x"
+    assert parser.parse_args(["--reports-dir", "y", "--duration", "2m"]).duration == 120.0
+    assert "--report-dir" not in parser.format_help()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--steps", "0"])
 
 
 # -- --no-auth-enforcement ---------------------------------------------------------------------
