@@ -12,8 +12,8 @@ import itertools
 import math
 import re
 import uuid
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,11 +77,11 @@ class FuzzContext:
     prefix: str = "conformance"
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     hard_deadline: float = math.inf
-    progress: Any = None  # callable(ctx) rate-limited by the caller
+    progress: Callable[[FuzzContext], None] | None = None  # rate-limited by the caller
     examples: int = 0
     steps: int = 0
-    ops: Counter = field(default_factory=Counter)
-    op_seconds: Counter = field(default_factory=Counter)
+    ops: Counter[str] = field(default_factory=Counter)
+    op_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     found: dict[str, Failure] = field(default_factory=dict)
     leftover: set[tuple[str, str]] = field(default_factory=set)
     # Set by a signal handler (Ctrl-C, SIGTERM): steps stop reaching the target, the session ends

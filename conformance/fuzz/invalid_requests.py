@@ -3,17 +3,18 @@
 Each case is a request the API must reject with a 4xx and the documented error body, leaving the
 namespace untouched: wrong JSON types, missing fields, every limit exceeded by a little, invalid
 filters, bad ids, oversized metadata, non-finite numbers and bodies that are not JSON at all.
-A case is a step dict (see conformance/repro.py) without its expectation; the state machine adds
-`{"type": "error"}` and, after writes, checks the namespace against the model.
+A case is a step (an `InvalidRequest`, see conformance/repro/runtime.py) without its expectation;
+the state machine adds `{"type": "error"}` and, after writes, checks the namespace against the
+model.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from hypothesis import strategies as st
 
@@ -36,6 +37,18 @@ class Shape:
     @property
     def dense(self) -> bool:
         return self.vector_type == "dense"
+
+
+class InvalidRequest(TypedDict, total=False):
+    """One malformed request, as the step the repro runtime sends (a plain dict at run time)."""
+
+    method: Literal["GET", "POST"]
+    path: str
+    json: Any  # a body sent as JSON (often deliberately of the wrong shape)
+    content: str | bytes  # a body sent verbatim (non-finite numbers, garbage)
+    params: list[list[Any]]  # query-string pairs of a GET
+    slot: int | None  # the namespace slot it targets (None: no namespace)
+    ns_in: Literal["json", "content", "params"]  # where the namespace is filled in
 
 
 BAD_FILTERS: tuple[Any, ...] = (
@@ -63,7 +76,7 @@ BAD_FILTERS: tuple[Any, ...] = (
 )
 # Not the empty body: gateways read it as `{}`, which is a valid describe_index_stats request
 # (and the seed document's delete form sends no body at all).
-GARBAGE = (
+GARBAGE: tuple[str | bytes, ...] = (
     "{",
     "[]",
     "null",
@@ -88,20 +101,21 @@ POST_PATHS = (
 WRITE_PATHS = ("/vectors/upsert", "/vectors/update", "/vectors/delete")
 
 
-def _post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+def _post(path: str, body: dict[str, Any]) -> InvalidRequest:
     return {"method": "POST", "path": path, "json": body, "slot": 0, "ns_in": "json"}
 
 
-def _raw(path: str, text: str | bytes) -> dict[str, Any]:
+def _raw(path: str, text: str | bytes) -> InvalidRequest:
     """A body sent verbatim (non-finite numbers, garbage); NAMESPACE_MARK in it is replaced by
     the namespace when sent."""
-    step: dict[str, Any] = {"method": "POST", "path": path, "content": text, "slot": None}
+    step: InvalidRequest = {"method": "POST", "path": path, "content": text, "slot": None}
     if isinstance(text, str) and NAMESPACE_MARK in text:
-        step.update(slot=0, ns_in="content")
+        step["slot"] = 0
+        step["ns_in"] = "content"
     return step
 
 
-def _get(path: str, params: list[list[Any]]) -> dict[str, Any]:
+def _get(path: str, params: list[list[Any]]) -> InvalidRequest:
     return {"method": "GET", "path": path, "params": params, "slot": 0, "ns_in": "params"}
 
 
@@ -125,11 +139,11 @@ def _with_non_finite(body: dict[str, Any], token: str) -> str:
     return json.dumps(body, separators=(",", ":")).replace('"@NONFINITE@"', token)
 
 
-Case = Callable[[st.DrawFn, Shape], dict[str, Any]]
+Case = Callable[[st.DrawFn, Shape], InvalidRequest]
 CASES: dict[str, tuple[Callable[[Shape], bool], Case]] = {}
 
 
-def case(applies: Callable[[Shape], bool] = lambda s: True):
+def case(applies: Callable[[Shape], bool] = lambda s: True) -> Callable[[Case], Case]:
     """Register a generator of one kind of malformed request."""
 
     def register(fn: Case) -> Case:
@@ -141,29 +155,29 @@ def case(applies: Callable[[Shape], bool] = lambda s: True):
 
 # -- upsert ---------------------------------------------------------------------------------------
 @case()
-def c_upsert_no_vectors(draw, shape):
+def c_upsert_no_vectors(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/vectors/upsert", draw(st.sampled_from(({}, {"vector": [_record(draw, shape)]}))))
 
 
 @case()
-def c_upsert_vectors_not_list(draw, shape):
+def c_upsert_vectors_not_list(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/vectors/upsert", {"vectors": draw(st.sampled_from((_record(draw, shape), "a")))})
 
 
 @case()
-def c_upsert_empty_vectors(draw, shape):
+def c_upsert_empty_vectors(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/vectors/upsert", {"vectors": []})
 
 
 @case()
-def c_upsert_too_many_vectors(draw, shape):
+def c_upsert_too_many_vectors(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     base = _record(draw, shape)
     vectors = [{**base, "id": f"v{i}"} for i in range(1001)]
     return _post("/vectors/upsert", {"vectors": vectors})
 
 
 @case()
-def c_upsert_bad_id(draw, shape):
+def c_upsert_bad_id(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     rid = draw(
         st.one_of(
             st.sampled_from(("", "é", "日本", "a\x00b", "a\u00ffb", 5, None, ["a"], {"id": "a"})),
@@ -181,7 +195,7 @@ def c_upsert_bad_id(draw, shape):
 
 
 @case(lambda s: s.dense)
-def c_upsert_dimension(draw, shape):
+def c_upsert_dimension(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     n = draw(
         st.sampled_from(sorted({0, shape.dimension - 1, shape.dimension + 1, 3 * shape.dimension}))
     )
@@ -191,21 +205,21 @@ def c_upsert_dimension(draw, shape):
 
 
 @case(lambda s: s.dense)
-def c_upsert_zero_vector(draw, shape):
+def c_upsert_zero_vector(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     tiny = draw(st.sampled_from((0.0, 1e-9, -5e-9)))
     values = [tiny] * shape.dimension
     return _post("/vectors/upsert", {"vectors": [{"id": "z", "values": values}]})
 
 
 @case(lambda s: s.dense)
-def c_upsert_values_type(draw, shape):
+def c_upsert_values_type(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     d = shape.dimension
     values = draw(st.sampled_from(("1,2", {"0": 1.0}, ["x"] * d, [[1.0]] * d, [None] * d)))
     return _post("/vectors/upsert", {"vectors": [{"id": "t", "values": values}]})
 
 
 @case()
-def c_upsert_non_finite(draw, shape):
+def c_upsert_non_finite(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     token = draw(st.sampled_from(NON_FINITE))
     quoted = draw(st.booleans())  # protojson spells them as strings; JSON has no such token
     mark = token if quoted else "@NONFINITE@"
@@ -239,7 +253,7 @@ def _swap_nan(value: Any) -> Any:
 
 
 @case()
-def c_upsert_bad_metadata(draw, shape):
+def c_upsert_bad_metadata(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     meta = draw(
         st.sampled_from(
             (
@@ -260,14 +274,14 @@ def c_upsert_bad_metadata(draw, shape):
 
 
 @case()
-def c_upsert_metadata_too_large(draw, shape):
+def c_upsert_metadata_too_large(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     size = draw(st.sampled_from((METADATA_LIMIT + 100, 3 * METADATA_LIMIT)))
     record = {**_record(draw, shape), "metadata": {"big": "x" * size}}
     return _post("/vectors/upsert", {"vectors": [record]})
 
 
 @case()
-def c_upsert_bad_sparse(draw, shape):
+def c_upsert_bad_sparse(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     sv = draw(
         st.sampled_from(
             (
@@ -289,14 +303,14 @@ def c_upsert_bad_sparse(draw, shape):
 
 
 @case(lambda s: s.dense)
-def c_upsert_sparse_only_on_dense(draw, shape):
+def c_upsert_sparse_only_on_dense(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post(
         "/vectors/upsert", {"vectors": [{"id": "s", "sparseValues": draw(sparse_vectors())}]}
     )
 
 
 @case(lambda s: not s.dense)
-def c_upsert_dense_on_sparse(draw, shape):
+def c_upsert_dense_on_sparse(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     record = {**_record(draw, shape), "values": [0.5, 0.25]}
     if draw(st.booleans()):
         record.pop("sparseValues")
@@ -304,7 +318,7 @@ def c_upsert_dense_on_sparse(draw, shape):
 
 
 @case()
-def c_upsert_body_too_large(draw, shape):
+def c_upsert_body_too_large(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     pad = "x" * (BODY_LIMIT + draw(st.sampled_from((16, 100_000))))
     return _post("/vectors/upsert", {"vectors": [_record(draw, shape)], "pad": pad})
 
@@ -317,7 +331,7 @@ def _query_base(draw: st.DrawFn, shape: Shape) -> dict[str, Any]:
 
 
 @case()
-def c_query_bad_topk(draw, shape):
+def c_query_bad_topk(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     body = _query_base(draw, shape)
     top_k = draw(st.sampled_from((None, 0, -1, 10001, 100000, "abc", 2.5, [3], True)))
     if top_k is None:
@@ -328,18 +342,18 @@ def c_query_bad_topk(draw, shape):
 
 
 @case(lambda s: s.dense)
-def c_query_dimension(draw, shape):
+def c_query_dimension(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     n = draw(st.sampled_from(sorted({0, shape.dimension - 1, shape.dimension + 1})))
     return _post("/query", {"topK": 3, "vector": [0.5] * n})
 
 
 @case(lambda s: s.dense)
-def c_query_zero_vector(draw, shape):
+def c_query_zero_vector(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/query", {"topK": 3, "vector": [0.0] * shape.dimension})
 
 
 @case()
-def c_query_selectors(draw, shape):
+def c_query_selectors(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     body = _query_base(draw, shape)
     variant = draw(st.sampled_from(("id+data", "none", "id+sparse")))
     if variant == "none":
@@ -352,34 +366,34 @@ def c_query_selectors(draw, shape):
 
 
 @case(lambda s: s.dense)
-def c_query_sparse_only_on_dense(draw, shape):
+def c_query_sparse_only_on_dense(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/query", {"topK": 3, "sparseVector": draw(sparse_vectors())})
 
 
 @case(lambda s: s.dense and s.metric != "dotproduct")
-def c_query_hybrid_needs_dotproduct(draw, shape):
+def c_query_hybrid_needs_dotproduct(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     body = _query_base(draw, shape)
     body["sparseVector"] = draw(sparse_vectors())
     return _post("/query", body)
 
 
 @case(lambda s: not s.dense)
-def c_query_dense_on_sparse(draw, shape):
+def c_query_dense_on_sparse(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/query", {"topK": 3, "vector": [0.5, 0.5]})
 
 
 @case()
-def c_query_bad_filter(draw, shape):
+def c_query_bad_filter(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/query", {**_query_base(draw, shape), "filter": _bad_filter(draw)})
 
 
 @case()
-def c_query_long_id(draw, shape):
+def c_query_long_id(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/query", {"topK": 3, "id": "q" * draw(st.integers(513, 700))})
 
 
 @case()
-def c_query_non_finite(draw, shape):
+def c_query_non_finite(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     body = _query_base(draw, shape)
     key = "vector" if shape.dense else "sparseVector"
     if shape.dense:
@@ -394,45 +408,45 @@ def c_query_non_finite(draw, shape):
 
 # -- fetch ----------------------------------------------------------------------------------------
 @case()
-def c_fetch_no_ids(draw, shape):
+def c_fetch_no_ids(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _get("/vectors/fetch", [])
 
 
 @case()
-def c_fetch_too_many_ids(draw, shape):
+def c_fetch_too_many_ids(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _get("/vectors/fetch", [["ids", f"i{i}"] for i in range(1001)])
 
 
 @case()
-def c_fetch_bad_id(draw, shape):
+def c_fetch_bad_id(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     rid = draw(st.sampled_from(("", "é", "q" * 513)))
     return _get("/vectors/fetch", [["ids", "a"], ["ids", rid]])
 
 
 # -- update ---------------------------------------------------------------------------------------
 @case()
-def c_update_no_target(draw, shape):
+def c_update_no_target(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/vectors/update", {"setMetadata": {"genre": "drama"}})
 
 
 @case(lambda s: s.dense)
-def c_update_dimension(draw, shape):
+def c_update_dimension(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     n = draw(st.sampled_from(sorted({0, shape.dimension - 1, shape.dimension + 1})))
     return _post("/vectors/update", {"id": "a", "values": [0.5] * n})
 
 
 @case(lambda s: s.dense)
-def c_update_zero_values(draw, shape):
+def c_update_zero_values(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/vectors/update", {"id": "a", "values": [0.0] * shape.dimension})
 
 
 @case(lambda s: not s.dense)
-def c_update_values_on_sparse(draw, shape):
+def c_update_values_on_sparse(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/vectors/update", {"id": "a", "values": [0.5, 0.5]})
 
 
 @case()
-def c_update_bad_metadata(draw, shape):
+def c_update_bad_metadata(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     meta = draw(
         st.sampled_from(({"k": {"a": 1}}, {"$k": "v"}, {"k": [1]}, "x", {"k": "x" * 41000}))
     )
@@ -440,13 +454,13 @@ def c_update_bad_metadata(draw, shape):
 
 
 @case()
-def c_update_bad_id(draw, shape):
+def c_update_bad_id(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     rid = draw(st.sampled_from(("é", "u" * 513, 7)))
     return _post("/vectors/update", {"id": rid, "setMetadata": {"genre": "x"}})
 
 
 @case(lambda s: s.filter_writes)
-def c_update_bad_filter_request(draw, shape):
+def c_update_bad_filter_request(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     variant = draw(st.sampled_from(("empty", "values", "id", "bad")))
     body: dict[str, Any] = {"setMetadata": {"genre": "x"}, "filter": {"genre": "drama"}}
     if variant == "empty":
@@ -462,63 +476,56 @@ def c_update_bad_filter_request(draw, shape):
 
 # -- delete ---------------------------------------------------------------------------------------
 @case()
-def c_delete_bad_request(draw, shape):
-    body = draw(
-        st.sampled_from(
-            (
-                {},
-                {"deleteAll": True, "ids": ["a"]},
-                {"deleteAll": True, "filter": {"genre": "drama"}},
-                {"filter": {}},
-                {"ids": "a"},
-                {"ids": [1]},
-                {"ids": [f"i{i}" for i in range(1001)]},
-                {"deleteAll": "yes"},
-            )
-        )
+def c_delete_bad_request(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
+    bodies: tuple[dict[str, Any], ...] = (
+        {},
+        {"deleteAll": True, "ids": ["a"]},
+        {"deleteAll": True, "filter": {"genre": "drama"}},
+        {"filter": {}},
+        {"ids": "a"},
+        {"ids": [1]},
+        {"ids": [f"i{i}" for i in range(1001)]},
+        {"deleteAll": "yes"},
     )
-    return _post("/vectors/delete", body)
+    return _post("/vectors/delete", draw(st.sampled_from(bodies)))
 
 
 @case()
-def c_delete_bad_filter(draw, shape):
+def c_delete_bad_filter(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/vectors/delete", {"filter": _bad_filter(draw)})
 
 
 # -- list, fetch_by_metadata, stats ---------------------------------------------------------------
 @case()
-def c_list_bad_limit(draw, shape):
+def c_list_bad_limit(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     limit = draw(st.sampled_from(("0", "101", "-1", "abc", "1.5")))
     return _get("/vectors/list", [["limit", limit]])
 
 
 @case(lambda s: s.filter_writes)
-def c_fbm_bad_request(draw, shape):
-    body = draw(
-        st.sampled_from(
-            (
-                {"filter": {}},
-                {},
-                {"filter": {"genre": "drama"}, "limit": 0},
-                {"filter": {"genre": "drama"}, "limit": 10001},
-                {"filter": {"genre": "drama"}, "limit": "x"},
-            )
-        )
+def c_fbm_bad_request(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
+    bodies: tuple[dict[str, Any], ...] = (
+        {"filter": {}},
+        {},
+        {"filter": {"genre": "drama"}, "limit": 0},
+        {"filter": {"genre": "drama"}, "limit": 10001},
+        {"filter": {"genre": "drama"}, "limit": "x"},
     )
+    body = draw(st.sampled_from(bodies))
     if draw(st.booleans()):
         body = {"filter": _bad_filter(draw)}
     return _post("/vectors/fetch_by_metadata", body)
 
 
 @case()
-def c_stats_filter(draw, shape):
+def c_stats_filter(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     flt = draw(st.sampled_from(({"genre": "drama"}, {"year": {"$gt": 1}})))
     return {"method": "POST", "path": "/describe_index_stats", "json": {"filter": flt}}
 
 
 # -- not JSON at all ------------------------------------------------------------------------------
 @case()
-def c_garbage_body(draw, shape):
+def c_garbage_body(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _raw(draw(st.sampled_from(POST_PATHS)), draw(st.sampled_from(GARBAGE)))
 
 
@@ -547,7 +554,7 @@ LIMIT_CASES = frozenset(
 @cache
 def invalid_requests(
     shape: Shape, limits_only: bool = False
-) -> st.SearchStrategy[tuple[str, dict]]:
+) -> st.SearchStrategy[tuple[str, InvalidRequest]]:
     """(case name, request step) for a request the target must reject; with `limits_only`, only
     the cases that exceed a documented limit."""
     names = sorted(
@@ -557,13 +564,13 @@ def invalid_requests(
     )
 
     @st.composite
-    def build(draw: st.DrawFn) -> tuple[str, dict]:
+    def build(draw: st.DrawFn) -> tuple[str, InvalidRequest]:
         name = draw(st.sampled_from(names))
         return name, CASES[name][1](draw, shape)
 
     return build()
 
 
-def is_write(step: dict[str, Any]) -> bool:
+def is_write(step: Mapping[str, Any]) -> bool:
     """Could this request have changed stored data if the target wrongly accepted it?"""
     return step.get("path") in WRITE_PATHS

@@ -10,13 +10,14 @@ failing sequence, once hypothesis has shrunk it, is written out as a standalone 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from conformance.fuzz.context import Failure, classify, current, delete_all, failure_type
-from conformance.fuzz.invalid_requests import invalid_requests, is_write
+from conformance.fuzz.invalid_requests import InvalidRequest, invalid_requests, is_write
 from conformance.fuzz.model import IndexModel
 from conformance.fuzz.strategies import (
     dense_vectors,
@@ -87,7 +88,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
             self.ctx.leftover.discard((self.index.host, self.names[slot]))
 
     # -- execution ------------------------------------------------------------------------------
-    def _run(self, op: str, step: dict[str, Any], expect: dict[str, Any], read: bool) -> None:
+    def _run(self, op: str, step: Mapping[str, Any], expect: dict[str, Any], read: bool) -> None:
         """Send a step to the target and check its response against `expect`."""
         ctx = self.ctx
         if ctx.stop_requested:
@@ -338,7 +339,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         }
         if data.draw(LEGACY):
             # the legacy binding, GET without a body (a SHOULD of the digest, §4.7)
-            step = {"method": "GET", "path": "/describe_index_stats"}
+            step: dict[str, Any] = {"method": "GET", "path": "/describe_index_stats"}
             self._run("stats-legacy-get", step, expect, True)
             return
         step = {"method": "POST", "path": "/describe_index_stats", "json": {}}
@@ -358,7 +359,9 @@ class DataPlaneMachine(RuleBasedStateMachine):
         """Each documented limit exceeded (a subset of the invalid requests, drawn more often)."""
         self._invalid(data, invalid_requests(self.shape, limits_only=True))
 
-    def _invalid(self, data: st.DataObject, requests: st.SearchStrategy) -> None:
+    def _invalid(
+        self, data: st.DataObject, requests: st.SearchStrategy[tuple[str, InvalidRequest]]
+    ) -> None:
         name, step = data.draw(requests)
         self._run(f"invalid-{name}", step, {"type": "error"}, False)
         if is_write(step):

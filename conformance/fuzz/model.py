@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,7 +212,7 @@ class IndexModel:
             del self.namespaces[ns]
 
     # -- writes -------------------------------------------------------------------------------
-    def upsert(self, ns: str, vectors: list[Mapping[str, Any]]) -> int:
+    def upsert(self, ns: str, vectors: Sequence[Mapping[str, Any]]) -> int:
         """Replace or insert each record (last duplicate wins); returns `upsertedCount`."""
         space = self.namespaces.setdefault(ns, {})
         for v in vectors:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from conformance import catalog as catalog_mod
 from conformance import outcomes as oc
@@ -47,7 +47,7 @@ OP_BEHAVIORS: dict[str, tuple[str, ...]] = {
     "stats": ("STATS-NAMESPACE-COUNTS",),
     "stats-legacy-get": ("STATS-LEGACY-GET",),
 }
-# invalid requests (conformance/invalid_requests.py) with a behavior of their own
+# invalid requests (conformance/fuzz/invalid_requests.py) with a behavior of their own
 INVALID_BEHAVIORS: dict[str, str] = {
     "garbage-body": "ERRORS-MALFORMED-JSON",
     "upsert-too-many-vectors": "UPSERT-MAX-VECTORS",
@@ -66,6 +66,17 @@ INVALID_BEHAVIORS: dict[str, str] = {
 
 
 # -- reproducers ----------------------------------------------------------------------------------
+class _ReproFields(TypedDict):
+    """What the Python and the shell reproducer of one failure share."""
+
+    n: int
+    run_id: str
+    title: str
+    api_version: str
+    suffixes: Sequence[str]
+    steps: Sequence[dict[str, Any]]
+
+
 def write_failures(
     ctx: FuzzContext, report_dir: Path, consistency_timeout: float, run_id: str | None = None
 ) -> list[Failure]:
@@ -83,7 +94,7 @@ def write_failures(
             "metric": info.metric,
             "vector_type": info.vector_type,
         }
-        common = {
+        common: _ReproFields = {
             "n": failure.n,
             "run_id": run_id or ctx.run_id,
             "title": redact(f"{failure.signature}: {failure.problem}"),

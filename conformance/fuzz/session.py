@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
@@ -86,7 +85,7 @@ class SessionResult:
     failures: list[Failure]
     harness_errors: list[str]
     interrupted: bool = False
-    ops: Counter = field(default_factory=Counter)
+    ops: Counter[str] = field(default_factory=Counter)
 
     @property
     def steps_per_second(self) -> float:
@@ -145,7 +144,7 @@ def run_session(
     step_count: int = 25,
     chunk_examples: int = 8,
     grace: float | None = None,
-    on_failures: Any = None,
+    on_failures: Callable[[FuzzContext], None] | None = None,
 ) -> SessionResult:
     """Run the machine until `duration` seconds have passed (or Ctrl-C, or `max_failures`, or
     `max_examples` examples: a budget that does not depend on the machine's speed).

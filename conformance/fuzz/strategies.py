@@ -3,8 +3,8 @@ filters and namespace names.
 
 Values come from small pools on purpose: ids collide (so overwrites, updates and deletes hit
 existing records) and filter operands match stored metadata (so filters select something). Every
-strategy here produces only VALID input; `conformance/invalid_requests.py` makes the invalid kind.
-Numbers stay in ranges where float32 arithmetic is well within the score tolerance.
+strategy here produces only VALID input; `conformance/fuzz/invalid_requests.py` makes the invalid
+kind. Numbers stay in ranges where float32 arithmetic is well within the score tolerance.
 """
 
 from __future__ import annotations
