@@ -89,7 +89,7 @@ def query(ctx: Context) -> Response:
             raise bad_request(f"Invalid request: '{name}' must be a number")
     vector, sparse, query_id = _query_selectors(ctx, body)
     store = ctx.store
-    dense_q = parse_dense(vector, store.dimension, None) if vector is not None else None
+    dense_q = parse_dense(vector, store.dense_dimension, None) if vector is not None else None
     sparse_q = parse_sparse(sparse, ctx.version) if sparse is not None else None
     with store.lock:
         store.sync()

@@ -91,7 +91,7 @@ def upsert(ctx: Context) -> Response:
     matrix = None
     if not sparse_index:
         maybe_booleans = _has_boolean_literal(ctx.raw)
-        matrix = parse_dense_batch(dense_rows, store.dimension, ids, maybe_booleans)
+        matrix = parse_dense_batch(dense_rows, store.dense_dimension, ids, maybe_booleans)
     with store.lock:
         store.sync()
         lsn = store.upsert(namespace, ids, matrix, sparse, metas)
@@ -136,7 +136,7 @@ def update(ctx: Context) -> Response:
             if values != []:
                 raise bad_request(NO_DENSE)
         else:
-            dense = parse_dense(values, store.dimension, vector_id)
+            dense = parse_dense(values, store.dense_dimension, vector_id)
     sparse = parse_sparse(raw_sparse, ctx.version) if raw_sparse is not None else None
     set_metadata = parse_metadata(raw_metadata)
     with store.lock:

@@ -386,6 +386,13 @@ class IndexStore:
         self.applied_lsn = 0
         self._pending: deque[tuple[float, int, Callable[[], Any]]] = deque()
 
+    @property
+    def dense_dimension(self) -> int:
+        """The dimension of a dense index (a sparse index has none)."""
+        if self.dimension is None:
+            raise TypeError(f"index {self.name!r} is sparse: it has no dimension")
+        return self.dimension
+
     # -- bookkeeping ------------------------------------------------------------------------
 
     def record_count(self) -> int:

@@ -3,7 +3,7 @@
 
 Each example picks one index, works in fresh namespaces of its own (`<prefix>-fuzz-<run>-<n>`,
 deleted afterwards), and every step sends one request (or one paginated read) to the target and
-the same operation to the model. Steps are plain data (`conformance/repro_runtime.py`), so a
+the same operation to the model. Steps are plain data (`conformance/repro/runtime.py`), so a
 failing sequence, once hypothesis has shrunk it, is written out as a standalone reproducer.
 """
 

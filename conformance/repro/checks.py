@@ -1,6 +1,6 @@
 """The checks of fuzz steps: does a target's response agree with what the model expects?
 
-Every function here is copied verbatim into each `repro-<n>.py` (`conformance/repro_writer.py`),
+Every function here is copied verbatim into each `repro-<n>.py` (`conformance/repro/writer.py`),
 so a reproducer checks exactly what the fuzz session checked: standard library only, no type
 hints, no imports from this package. A check takes (expectation, outcome, namespace names) and
 returns a problem (one line) or None.
@@ -315,12 +315,11 @@ def check_state(exp, out, names):
     problem = check_list({"ids": sorted(want), "limit": 100}, out["list"], names)
     if problem:
         return f"listing: {problem}"
-    got = {}
-    for fetch in out["fetches"]:
-        body, problem = _ok_body(fetch)
-        if problem:
-            return f"fetch: {problem}"
-        got.update(body.get("vectors") or {})
+    bodies = [_ok_body(fetch) for fetch in out["fetches"]]
+    problem = next((p for _, p in bodies if p), None)
+    if problem:
+        return f"fetch: {problem}"
+    got = {rid: v for body, _ in bodies for rid, v in (body.get("vectors") or {}).items()}
     if set(got) != set(want):
         return f"namespace holds {sorted(got)!r}, expected {sorted(want)!r}"
     return _records_problem(got, want, exp["dense"])

@@ -1,8 +1,8 @@
 """Execution of fuzz steps: build a step's request, send it, follow pages, snapshot a namespace,
-and check the outcome (`conformance/repro_checks.py`), retrying reads on eventually consistent
+and check the outcome (`conformance/repro/checks.py`), retrying reads on eventually consistent
 targets.
 
-Every function here is copied verbatim into each `repro-<n>.py` (`conformance/repro_writer.py`):
+Every function here is copied verbatim into each `repro-<n>.py` (`conformance/repro/writer.py`):
 standard library and httpx only, no type hints, no imports from this package besides CHECKS
 (which the reproducer defines itself).
 """
@@ -102,11 +102,11 @@ def perform(http, base, auth, step, names):
         )
         wanted = sorted(set(step["expect"]["vectors"]) | set(_listed_ids(listing)))
         fetched = []
-        chunk, size = [], 0
-        for rid in [*wanted, None]:
-            if rid is None or (chunk and size + len(rid) > URL_BUDGET) or len(chunk) >= 100:
-                if chunk:
-                    params = [["ids", i] for i in chunk]
+        start, size = 0, 0  # the ids of the next fetch: wanted[start:end], `size` characters
+        for end, rid in enumerate([*wanted, None]):
+            if rid is None or (end > start and size + len(rid) > URL_BUDGET) or end - start >= 100:
+                if end > start:
+                    params = [["ids", i] for i in wanted[start:end]]
                     fetch = {
                         "method": "GET",
                         "path": "/vectors/fetch",
@@ -115,9 +115,8 @@ def perform(http, base, auth, step, names):
                         "ns_in": "params",
                     }
                     fetched.append(send(http, base, auth, *build_request(fetch, names)))
-                chunk, size = [], 0
+                start, size = end, 0
             if rid is not None:
-                chunk.append(rid)
                 size += len(rid)
         return {"list": listing, "fetches": fetched}
     raise ValueError(f"unknown step kind {kind!r}")

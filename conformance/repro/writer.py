@@ -1,5 +1,5 @@
 """Writing reproducers: `repro-<n>.py`, a standalone httpx script carrying the runtime
-(`conformance/repro_runtime.py` and `conformance/repro_checks.py`, copied verbatim, so it checks
+(`conformance/repro/runtime.py` and `conformance/repro/checks.py`, copied verbatim, so it checks
 exactly what the fuzz session checked), and `repro-<n>.sh`, the same requests as curl commands.
 Neither file ever holds the API key: both read it from $PINECONE_API_KEY.
 """
