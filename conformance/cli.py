@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 
 from conformance.options import RUN, format_help
-from conformance.plugin import hooks as plugin
+from conformance.outcomes import ExitCode
+from conformance.plugin.run import find_run
+from conformance.plugin.selection import load_catalog
 
 EXIT_CODES = {
     0: "every selected test passed (or was not applicable)",
@@ -83,8 +85,14 @@ class _Outcomes:
         self.items: list[Any] = []
         self.config: pytest.Config | None = None
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         self.config = config
+
+    def exit_code(self, status: int) -> ExitCode:
+        """The documented exit code of the run these outcomes observed."""
+        run = find_run(self.config)
+        return exit_code(status, self.failed, run.exit_code if run is not None else None)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed:
@@ -102,17 +110,18 @@ class _Outcomes:
         self.items = list(items)
 
 
-def exit_code(status: int, outcomes: _Outcomes, reason: str | None) -> int:
-    """Map pytest's exit status and what the plugin recorded to the documented exit codes."""
-    if reason is not None:
-        return {"usage": 2, "unavailable": 3, "harness": 4}[reason]
+def exit_code(status: int, failed: int, decided: ExitCode | None) -> ExitCode:
+    """The documented exit code: the one the run decided (results written or stopped early), else
+    mapped from pytest's status and the number of failed tests."""
+    if decided is not None:
+        return decided
     if status == pytest.ExitCode.OK:
-        return 0
+        return ExitCode.CONFORMANT
     if status == pytest.ExitCode.TESTS_FAILED:
-        return 1 if outcomes.failed else 4
+        return ExitCode.NON_CONFORMANT if failed else ExitCode.HARNESS_ERROR
     if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
-        return 2
-    return 4
+        return ExitCode.USAGE
+    return ExitCode.HARNESS_ERROR
 
 
 def run(argv: Sequence[str]) -> int:
@@ -120,15 +129,11 @@ def run(argv: Sequence[str]) -> int:
         sys.stdout.write(_help())
         return 0
     outcomes = _Outcomes()
-    plugin.exit_reason = None
     args = ["--strict-expectations" if a == "--strict" else a for a in argv]
     status = pytest.main([*SUITE, *args], plugins=[outcomes])
-    if plugin.last_results is not None and plugin.exit_reason != "usage":
-        return int(plugin.last_results["exit_code"])
-    code = exit_code(int(status), outcomes, plugin.exit_reason)
     if int(status) == pytest.ExitCode.NO_TESTS_COLLECTED:
         print("pinecone-conformance: no tests selected", file=sys.stderr)
-    return code
+    return int(outcomes.exit_code(int(status)))
 
 
 def behaviors(argv: Sequence[str]) -> int:
@@ -138,16 +143,15 @@ def behaviors(argv: Sequence[str]) -> int:
     only_untested = "--untested" in args
     args = [a for a in args if a not in ("--json", "--untested")]
     outcomes = _Outcomes()
-    plugin.exit_reason = None
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         status = pytest.main([*SUITE, "--collect-only", "-q", *args], plugins=[outcomes])
     if status != pytest.ExitCode.OK or outcomes.config is None:
         sys.stderr.write(buffer.getvalue())
-        return exit_code(int(status), outcomes, plugin.exit_reason)
+        return int(outcomes.exit_code(int(status)))
     from conformance import catalog as catalog_mod
 
-    cat = plugin.load_catalog(outcomes.config)
+    cat = load_catalog(outcomes.config)
     tests = catalog_mod.tests_by_behavior(outcomes.items, cat)
     selected = [b for b in cat.values() if not only_untested or not tests[b.id]]
     if as_json:
@@ -186,19 +190,19 @@ def bench(argv: Sequence[str]) -> int:
 
 
 def fuzz(argv: Sequence[str]) -> int:
-    from conformance import fuzz as fuzz_mod
+    from conformance.fuzz import command as fuzz_mod
 
     return int(fuzz_mod.main(list(argv)) or 0)
 
 
 def replay(argv: Sequence[str]) -> int:
-    from conformance import repro
+    from conformance.repro import replay as repro
 
     return int(repro.replay_main(list(argv)) or 0)
 
 
 def _load(path: str, command: str) -> dict | None:
-    from conformance import results
+    from conformance.results import document as results
 
     try:
         return results.load(path)
@@ -223,7 +227,7 @@ def _option(args: list[str], name: str) -> str | None:
 def report(argv: Sequence[str]) -> int:
     """Re-render every report of a stored results.json (into its folder, or --out DIR)."""
     from conformance import report as report_mod
-    from conformance import results
+    from conformance.results import document as results
 
     args = list(argv)
     out = _option(args, "--out")
@@ -243,7 +247,7 @@ def baseline(argv: Sequence[str]) -> int:
     """Print an expectations file covering every failing behavior of a run."""
     import datetime as dt
 
-    from conformance import expectations
+    from conformance.results import expectations
 
     args = list(argv)
     expires_text, days = _option(args, "--expires"), _option(args, "--days")
@@ -270,7 +274,7 @@ def baseline(argv: Sequence[str]) -> int:
 
 def compare(argv: Sequence[str]) -> int:
     """Print the behaviors whose outcome differs between two runs."""
-    from conformance import compare as compare_mod
+    from conformance.results import compare as compare_mod
 
     args = list(argv)
     fmt = _option(args, "--format") or "text"

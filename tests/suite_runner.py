@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from conformance.plugin.hooks import NOT_APPLICABLE
+from conformance.outcomes import NOT_APPLICABLE_PREFIX as NOT_APPLICABLE
 from conformance.target.launcher import start_server
 
 RUN_TIMEOUT = 240.0

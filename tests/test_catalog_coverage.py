@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conformance import catalog
-from conformance.plugin.hooks import SUITE_DIR
+from conformance.plugin.selection import SUITE_DIR
 
 MIN_ENTRIES = 120
 

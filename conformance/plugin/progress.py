@@ -26,7 +26,7 @@ def _isatty() -> bool:
         return False
 
 
-class Progress:
+class RunProgress:
     """Counts finished suite tests and writes a status line every `step` tests."""
 
     def __init__(self, config: pytest.Config, is_suite: Any) -> None:

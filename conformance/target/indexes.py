@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,7 @@ class IndexCreationError(RuntimeError):
     behaviors that needed it (a harness problem, not a verdict on the target)."""
 
 
+@dataclass(frozen=True)
 class IndexInfo:
     """An index of the target, as learned from the launcher or from `describe_index_stats`."""
 

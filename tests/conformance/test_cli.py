@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance import cli
+from conformance.outcomes import ExitCode
 
 
 def pc(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -47,11 +48,6 @@ def test_exit_codes(args, code, message, tmp_path) -> None:
     assert message in result.stdout + result.stderr
 
 
-class _Counts:
-    def __init__(self, failed: int = 0) -> None:
-        self.failed = failed
-
-
 @pytest.mark.parametrize(
     ("status", "failed", "reason", "code"),
     [
@@ -61,12 +57,13 @@ class _Counts:
         (4, 0, None, 2),
         (5, 0, None, 2),
         (3, 0, None, 4),
-        (2, 0, "unavailable", 3),
-        (4, 0, "harness", 4),
+        (2, 0, ExitCode.TARGET_UNAVAILABLE, 3),
+        (4, 0, ExitCode.HARNESS_ERROR, 4),
+        (4, 0, ExitCode.USAGE, 2),
     ],
 )
 def test_exit_code_mapping(status, failed, reason, code) -> None:
-    assert cli.exit_code(status, _Counts(failed), reason) == code
+    assert cli.exit_code(status, failed, reason) == code
 
 
 def test_behaviors_listing_json() -> None:
