@@ -2,7 +2,8 @@
 bench.
 
 `run` is `pytest --pyargs conformance.suite` with the same options; its exit status says what
-happened (see EXIT_CODES), so CI can tell a non-conformant target from a broken setup.
+happened (`conformance.outcomes.ExitCode`), so CI can tell a non-conformant target from a broken
+setup.
 """
 
 from __future__ import annotations
@@ -22,14 +23,6 @@ from conformance.outcomes import ExitCode
 from conformance.plugin.run import find_run
 from conformance.plugin.selection import load_catalog
 
-EXIT_CODES = {
-    0: "every selected test passed (or was not applicable)",
-    1: "the target failed at least one test (non-conformant), or an expectation problem "
-    "under --strict",
-    2: "usage or configuration error (bad option, rejected key, wrong URL, nothing selected)",
-    3: "target unavailable (connection refused, timeout, 5xx on the first probe)",
-    4: "harness error (the suite broke: setup/cleanup errors, catalog problems, server start)",
-}
 # This command imports the `conformance` package before pytest loads it as a plugin, so pytest
 # cannot rewrite its asserts and would say so on every run; the suite's own modules are rewritten.
 SUITE = [
@@ -72,7 +65,7 @@ RUN_OPTIONS = format_help(RUN)
 
 def _help() -> str:
     lines = [USAGE, RUN_OPTIONS, "Exit status of `run`:"]
-    lines += [f"  {code}  {text}" for code, text in EXIT_CODES.items()]
+    lines += [f"  {int(code)}  {code.meaning}" for code in ExitCode]
     return "\n".join(lines) + "\n"
 
 
@@ -185,7 +178,7 @@ def bench(argv: Sequence[str]) -> int:
         from conformance import bench as bench_mod
     except ImportError as exc:
         print(f"pinecone-conformance bench: not available ({exc})", file=sys.stderr)
-        return 4
+        return ExitCode.HARNESS_ERROR
     return int(bench_mod.main(list(argv)) or 0)
 
 
@@ -233,10 +226,10 @@ def report(argv: Sequence[str]) -> int:
     out = _option(args, "--out")
     if len(args) != 1:
         print("usage: pinecone-conformance report RESULTS [--out DIR]", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     doc = _load(args[0], "report")
     if doc is None:
-        return 2
+        return ExitCode.USAGE
     folder = out or results.resolve_path(args[0]).parent
     for path in report_mod.render_all(doc, folder):
         print(path)
@@ -256,7 +249,7 @@ def baseline(argv: Sequence[str]) -> int:
             "usage: pinecone-conformance baseline RESULTS [--expires YYYY-MM-DD | --days N]",
             file=sys.stderr,
         )
-        return 2
+        return ExitCode.USAGE
     try:
         if expires_text:
             expires: dt.date | None = dt.date.fromisoformat(expires_text)
@@ -264,10 +257,10 @@ def baseline(argv: Sequence[str]) -> int:
             expires = dt.date.today() + dt.timedelta(days=int(days or 90))
     except ValueError as exc:
         print(f"pinecone-conformance baseline: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     doc = _load(args[0], "baseline")
     if doc is None:
-        return 2
+        return ExitCode.USAGE
     sys.stdout.write(expectations.baseline(doc, expires))
     return 0
 
@@ -284,10 +277,10 @@ def compare(argv: Sequence[str]) -> int:
             "[--format text|markdown]",
             file=sys.stderr,
         )
-        return 2
+        return ExitCode.USAGE
     a, b = _load(args[0], "compare"), _load(args[1], "compare")
     if a is None or b is None:
-        return 2
+        return ExitCode.USAGE
     sys.stdout.write(compare_mod.render(a, b, fmt))
     return 0
 
@@ -310,12 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
         sys.stdout.write(_help())
-        return 0 if args else 2
+        return ExitCode.CONFORMANT if args else ExitCode.USAGE
     command = COMMANDS.get(args[0])
     if command is None:
         print(f"pinecone-conformance: unknown command {args[0]!r}\n", file=sys.stderr)
         sys.stderr.write(_help())
-        return 2
+        return ExitCode.USAGE
     return command(args[1:])
 
 

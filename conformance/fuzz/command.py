@@ -37,7 +37,7 @@ DEFAULT_DB = DEFAULT_EXAMPLES_DB
 __all__ = ["DEFAULT_DB", "build_parser", "main", "parse_duration"]
 
 
-class Progress:
+class FuzzProgress:
     """The live progress line on stderr (rewritten in place on a terminal)."""
 
     def __init__(self, stream: Any, deadline: float, enabled: bool = True) -> None:
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_id=short_id,
         )
         restore_signals = _stop_on_signals(ctx)
-        progress = Progress(err, time.monotonic() + args.duration, enabled=not args.quiet)
+        progress = FuzzProgress(err, time.monotonic() + args.duration, enabled=not args.quiet)
         ctx.progress = progress
         print(
             f"fuzz run {run_id}: seed {seed}, {args.duration:g}s against {redact(target)}, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +31,12 @@ if TYPE_CHECKING:
     from conformance.plugin.run import ConformanceRun, Gating
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Attach the wire transcript (API key masked) to a failed or erroring test's report."""
-    outcome = yield
-    report = outcome.get_result()
+    report = yield
     clients = item.stash.get(CLIENTS_KEY, None)
     if report.failed and clients:
         text = "\n\n".join(c.render_transcript() for c in clients if c.transcript)
@@ -43,7 +44,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             report.sections.append((f"wire transcript ({report.when})", redact(text[-20000:])))
     behaviors = item.stash.get(BEHAVIORS_KEY, None)
     if behaviors is not None:
-        report.conformance = _phase_record(item, call, report, behaviors, clients or [])
+        record = _phase_record(item, call, report, behaviors, clients or [])
+        report.conformance = record  # type: ignore[attr-defined]  # crosses the xdist channel
+    return report
 
 
 def _phase_record(
@@ -82,8 +85,7 @@ def _phase_record(
         if excinfo is not None:
             message = f"{excinfo.type.__name__}: {excinfo.value}"
         else:
-            message = report.longreprtext.strip().splitlines()[-1:] or ["failed"]
-            message = message[0]
+            message = (report.longreprtext.strip().splitlines()[-1:] or ["failed"])[0]
         data["message"] = results.cut(redact(message), results.MESSAGE_LIMIT)
         data["details"] = results.cut(redact(report.longreprtext), results.DETAILS_LIMIT, tail=True)
         transcript, omitted = results.exchanges(clients, redact)

@@ -83,7 +83,8 @@ def pytest_collection_modifyitems(
             if not found:
                 run.stop(ExitCode.USAGE, f"--behavior {pattern}: no such behavior in the catalog")
             wanted.update(found)
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         behaviors = item.stash.get(BEHAVIORS_KEY, [])
         selected = wanted is None or any(b.id in wanted for b in behaviors)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from conformance.config import ConfigError, add_argparse_options, resolve_options
 from conformance.options import REPLAY
+from conformance.outcomes import ExitCode
 from conformance.redact import redact
 
 # The options handed on to the reproducer, which parses them itself (the key goes by environment).
@@ -37,18 +38,18 @@ def replay_main(argv: Sequence[str]) -> int:
         options = resolve_options(cli, command=REPLAY)
     except ConfigError as exc:
         print(f"pinecone-conformance replay: {redact(str(exc))}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     if options["target"] is None:
         print(
             "pinecone-conformance replay: no target: give --target URL "
             "(or PINECONE_CONFORMANCE_TARGET, or `target` in the --config file)",
             file=sys.stderr,
         )
-        return 2
+        return ExitCode.USAGE
     script = Path(cli["script"])
     if not script.is_file():
         print(f"pinecone-conformance replay: no such file {script}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     cmd = [sys.executable, str(script), "--target", options["target"]]
     for dest in _FORWARDED:
         if options[dest] is not None:

@@ -23,7 +23,7 @@ DEFAULT_API_VERSION = "2025-10"
 DEFAULT_TIMEOUT = 10.0
 _BODY_LIMIT = 4000  # characters of a body kept in a transcript entry
 
-Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
+Params = Mapping[str, Any] | list[tuple[str, Any]] | None
 
 
 @dataclass(frozen=True)

@@ -233,9 +233,13 @@ class TemporaryIndexes:
                 problems[name] = f"DELETE answered {response!r}"
         deadline = time.monotonic() + self.delete_timeout
         for name in pending:
+
+            def status(name: str = name) -> int:
+                return cp.describe_index(name).status
+
             try:
                 _poll(
-                    lambda name=name: cp.describe_index(name).status,
+                    status,
                     lambda status: status == 404,
                     f"index {name!r} gone",
                     max(deadline - time.monotonic(), 0.0),

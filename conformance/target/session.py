@@ -137,12 +137,12 @@ class SuiteSession:
                 self.indexes.append(IndexInfo(name, url, dimension, spec.metric, spec.vector_type))
             self.primary = next((i for i in self.indexes if i.metric == "cosine"), None)
         else:
-            main = cfg.target or environment_host(cfg, self.http)
-            self.primary = probe_index(main, cfg, self.http)
+            main_url = cfg.target or environment_host(cfg, self.http)
+            self.primary = probe_index(main_url, cfg, self.http)
             self.indexes.append(self.primary)
-            for url in (cfg.sparse_target, cfg.hybrid_target, *cfg.extra_target):
-                if url:
-                    self.indexes.append(probe_index(url, cfg, self.http))
+            for other in (cfg.sparse_target, cfg.hybrid_target, *cfg.extra_target):
+                if other:
+                    self.indexes.append(probe_index(other, cfg, self.http))
             if cfg.sparse_target:
                 self.sparse = self.indexes[1]
             if cfg.hybrid_target:
