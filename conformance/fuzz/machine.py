@@ -1,5 +1,5 @@
 """The fuzzing state machine: `DataPlaneMachine` drives one index of the target and the model
-(`conformance/model.py`) side by side and compares every response with what the model expects.
+(`conformance/fuzz/model.py`) side by side and compares every response with what the model expects.
 
 Each example picks one index, works in fresh namespaces of its own (`<prefix>-fuzz-<run>-<n>`,
 deleted afterwards), and every step sends one request (or one paginated read) to the target and

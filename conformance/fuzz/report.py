@@ -263,7 +263,7 @@ def results_document(
         },
     }
     aborted = None
-    if result.harness_errors:  # the session stopped there: exit 4, like the command
+    if result.harness_errors:  # the session stopped there: a harness error, like the command
         aborted = {"reason": oc.HARNESS_ERROR, "message": redact(result.harness_errors[0])}
     return results.assemble(facts, session_tests(result), cat.values(), [], aborted)
 

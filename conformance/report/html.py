@@ -19,23 +19,26 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# Outcome classes in display order: (id, label, css class).
-OUTCOMES: list[tuple[str, str, str]] = [
-    ("passed", "passed", "o-pass"),
-    ("failed", "failed", "o-fail"),
-    ("not-applicable", "n/a", "o-na"),
-    ("expected-failure", "expected failure", "o-xfail"),
-    ("unexpected-pass", "unexpected pass", "o-xpass"),
-    ("harness-error", "harness error", "o-error"),
-    ("cleanup-error", "cleanup error", "o-error"),
-    ("target-unavailable", "target unavailable", "o-error"),
-]
-_LABELS = {o: label for o, label, _ in OUTCOMES}
-_CLASSES = {o: cls for o, _, cls in OUTCOMES}
+from conformance import outcomes as oc
+from conformance.outcomes import OUTCOMES
+
+# How each outcome of the vocabulary shows: (label, css class). Columns follow OUTCOMES' order.
+_DISPLAY: dict[str, tuple[str, str]] = {
+    oc.PASSED: ("passed", "o-pass"),
+    oc.FAILED: ("failed", "o-fail"),
+    oc.NOT_APPLICABLE: ("n/a", "o-na"),
+    oc.EXPECTED_FAILURE: ("expected failure", "o-xfail"),
+    oc.UNEXPECTED_PASS: ("unexpected pass", "o-xpass"),
+    oc.HARNESS_ERROR: ("harness error", "o-error"),
+    oc.CLEANUP_ERROR: ("cleanup error", "o-error"),
+    oc.TARGET_UNAVAILABLE: ("target unavailable", "o-error"),
+}
+_LABELS = {o: _DISPLAY[o][0] for o in OUTCOMES}  # a KeyError here: an outcome without a display
+_CLASSES = {o: _DISPLAY[o][1] for o in OUTCOMES}
 # Shown by the "failed only" filter and detailed in the failures section.
-NOT_OK = frozenset(o for o, _, _ in OUTCOMES if o not in ("passed", "not-applicable"))
+NOT_OK = frozenset(OUTCOMES) - {oc.PASSED, oc.NOT_APPLICABLE}
 # Always a column of the matrices; other outcomes get one only when they occur.
-_ALWAYS_COLUMNS = ("passed", "failed", "not-applicable")
+_ALWAYS_COLUMNS = (oc.PASSED, oc.FAILED, oc.NOT_APPLICABLE)
 LEVELS = ("MUST", "SHOULD", "MAY")
 _TRANSCRIPT_LIMIT = 200_000
 
@@ -75,14 +78,14 @@ def _score(results: Mapping[str, Any], behaviors: list[Mapping[str, Any]], level
     score = (results.get("scores") or {}).get(level)
     if not isinstance(score, Mapping):  # computed from the behaviors, like the results writer
         rows = [b for b in behaviors if b.get("level") == level]
-        applicable = [b for b in rows if b.get("outcome") != "not-applicable"]
-        passed = sum(b.get("outcome") in ("passed", "unexpected-pass") for b in applicable)
+        counted = [b for b in rows if b.get("outcome") != oc.NOT_APPLICABLE]
+        n_passed = sum(b.get("outcome") in oc.PASSING for b in counted)
         score = {
-            "passed": passed,
-            "failed": len(applicable) - passed,
-            "applicable": len(applicable),
+            "passed": n_passed,
+            "failed": len(counted) - n_passed,
+            "applicable": len(counted),
             "total": len(rows),
-            "percent": round(100 * passed / len(applicable), 1) if applicable else None,
+            "percent": round(100 * n_passed / len(counted), 1) if counted else None,
         }
     percent = score.get("percent")
     big = f"{percent:.1f}%" if isinstance(percent, int | float) else "–"
@@ -120,7 +123,9 @@ def _target_url(results: Mapping[str, Any]) -> str:
 
 def _facts(results: Mapping[str, Any]) -> str:
     """The run facts: what was tested, how, and with which suite and catalog."""
-    target = results.get("target") if isinstance(results.get("target"), Mapping) else {}
+    target = results.get("target")
+    if not isinstance(target, Mapping):
+        target = {}
     url = _target_url(results) or "–"
     if target.get("embedded"):
         url += " (bundled reference server)"
@@ -181,7 +186,7 @@ def _test_ids(behavior: Mapping[str, Any]) -> list[str]:
 
 def _columns(outcomes: Iterable[str]) -> list[str]:
     present = set(outcomes)
-    known = [o for o, _, _ in OUTCOMES if o in _ALWAYS_COLUMNS or o in present]
+    known = [o for o in OUTCOMES if o in _ALWAYS_COLUMNS or o in present]
     return known + sorted(present - set(_LABELS))
 
 
@@ -242,7 +247,7 @@ def _area_matrix(behaviors: list[Mapping[str, Any]], columns: list[str]) -> str:
     )
 
 
-_BEHAVIOR_COLUMNS = ("passed", "failed", "not-applicable")
+_BEHAVIOR_COLUMNS = (oc.PASSED, oc.FAILED, oc.NOT_APPLICABLE)
 
 
 def _behavior_matrix(
@@ -275,7 +280,7 @@ def _behavior_matrix(
             others = {o: n for o, n in counts.items() if o not in _BEHAVIOR_COLUMNS and n}
             other_n = sum(others.values())
             other_title = ", ".join(f"{n} {_LABELS.get(o, o)}" for o, n in others.items())
-            mild = {"expected-failure"}
+            mild = {oc.EXPECTED_FAILURE}
             other_cls = "num zero" if not other_n else "num o-xfail-n"
             if set(others) - mild:
                 other_cls = "num o-fail-n"
@@ -284,7 +289,7 @@ def _behavior_matrix(
             if outcome in NOT_OK:
                 ident = f'<a href="#{esc(_anchor(bid))}">{ident}</a>'
             note = ""
-            if outcome == "not-applicable" and reasons:
+            if outcome == oc.NOT_APPLICABLE and reasons:
                 note = f'<div class="reason">n/a: {esc(reasons[0])}</div>'
             body.append(
                 f'<tr class="behavior-row"{_row_attrs(b)}>'
@@ -423,12 +428,12 @@ def _failures(
     covered: set[str] = set()
     # Non-conformance first, then what kept the verdict from being reached, known gaps last.
     severity = [
-        "failed",
-        "target-unavailable",
-        "harness-error",
-        "cleanup-error",
-        "unexpected-pass",
-        "expected-failure",
+        oc.FAILED,
+        oc.TARGET_UNAVAILABLE,
+        oc.HARNESS_ERROR,
+        oc.CLEANUP_ERROR,
+        oc.UNEXPECTED_PASS,
+        oc.EXPECTED_FAILURE,
     ]
     rank = {o: i for i, o in enumerate(severity)}
     for b in sorted(behaviors, key=lambda b: rank.get(str(b.get("outcome")), len(rank))):

@@ -126,7 +126,7 @@ def render_junit(results: Mapping[str, Any]) -> str:
             el = ET.SubElement(case, "error", {"message": message[:1000], "type": outcome})
             el.text = body
         elif outcome == oc.NOT_APPLICABLE:
-            reason = "not applicable: " + (test.get("reason") or "")
+            reason = oc.NOT_APPLICABLE_PREFIX + (test.get("reason") or "")
             ET.SubElement(case, "skipped", {"message": reason, "type": outcome})
         elif outcome == oc.EXPECTED_FAILURE:
             reason = (test.get("expectation") or {}).get("reason", "")

@@ -50,7 +50,7 @@ def render_summary(results: Mapping[str, Any]) -> str:
     ]
     counts = ", ".join(f"{n} {o}" for o, n in results.get("counts", {}).items() if n)
     lines += [f"Tests: {counts or 'none'}.", ""]
-    tests = {t["nodeid"]: t for t in results.get("tests", [])}
+    tests: dict[str, Mapping[str, Any]] = {t["nodeid"]: t for t in results.get("tests", [])}
     bad = [b for b in results.get("behaviors", []) if b["outcome"] in NOT_OK]
     if bad:
         lines += [
@@ -60,7 +60,7 @@ def render_summary(results: Mapping[str, Any]) -> str:
             "| --- | --- | --- | --- |",
         ]
         for b in bad[:LISTED]:
-            first = next(
+            first: Mapping[str, Any] = next(
                 (tests[n] for n in b["tests"] if tests.get(n, {}).get("outcome") in NOT_OK), {}
             )
             message = (first.get("message") or "").strip().splitlines()[:1]

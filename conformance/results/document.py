@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance import outcomes as oc
+from conformance.outcomes import ExitCode
 from conformance.redact import MASK, redact
 
 SCHEMA = "pinecone-conformance/results/1"
@@ -100,27 +101,43 @@ def verdict(
     expectations: Iterable[Mapping[str, Any]],
     strict: bool,
     aborted: Mapping[str, str] | None = None,
-) -> tuple[str, int, str]:
+) -> tuple[str, ExitCode, str]:
     """(verdict, exit code, one-line reason) of a run; `aborted` is why the run stopped early."""
     if aborted:
-        code = 3 if aborted["reason"] == "target-unavailable" else 4
+        code = (
+            ExitCode.TARGET_UNAVAILABLE
+            if aborted["reason"] == oc.TARGET_UNAVAILABLE
+            else ExitCode.HARNESS_ERROR
+        )
         return aborted["reason"], code, aborted["message"].splitlines()[0][:300]
     counts = Counter(t["outcome"] for t in tests)
     problems = [e for e in expectations if e["status"] in PROBLEM_STATUSES]
     if counts[oc.TARGET_UNAVAILABLE]:
         return (
             "target-unavailable",
-            3,
+            ExitCode.TARGET_UNAVAILABLE,
             f"{counts[oc.TARGET_UNAVAILABLE]} tests could not reach the target",
         )
     if counts[oc.FAILED]:
-        return "non-conformant", 1, f"{counts[oc.FAILED]} tests failed"
+        return "non-conformant", ExitCode.NON_CONFORMANT, f"{counts[oc.FAILED]} tests failed"
     if strict and problems:
-        return "non-conformant", 1, f"{len(problems)} expectation problems (--strict)"
+        return (
+            "non-conformant",
+            ExitCode.NON_CONFORMANT,
+            f"{len(problems)} expectation problems (--strict)",
+        )
     broken = counts[oc.HARNESS_ERROR] + counts[oc.CLEANUP_ERROR]
     if broken:
-        return "harness-error", 4, f"{broken} tests hit a harness or cleanup error"
-    return "conformant", 0, "every selected test passed, was expected to fail or did not apply"
+        return (
+            "harness-error",
+            ExitCode.HARNESS_ERROR,
+            f"{broken} tests hit a harness or cleanup error",
+        )
+    return (
+        "conformant",
+        ExitCode.CONFORMANT,
+        "every selected test passed, was expected to fail or did not apply",
+    )
 
 
 def assemble(
@@ -145,7 +162,7 @@ def assemble(
         "schema": SCHEMA,
         **facts,
         "verdict": name,
-        "exit_code": code,
+        "exit_code": int(code),  # a plain number in the JSON
         "verdict_reason": reason,
         "aborted": dict(aborted) if aborted else None,
         "scores": scores(behaviors),
