@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from conformance.target.client import WireResponse
+from conformance.target.space import Space
+
 # float32 on the wire: compare scores and values within this tolerance
 REL = 1e-4
 ABS = 1e-5
@@ -26,7 +29,7 @@ def approx(value: Any) -> Any:
     return pytest.approx(value, rel=REL, abs=ABS)
 
 
-def ok(resp: Any, status: int = 200) -> Any:
+def ok(resp: WireResponse, status: int = 200) -> Any:
     """Assert a successful response and return its parsed JSON body."""
     assert resp.status == status, f"expected HTTP {status}, got {resp!r}"
     body = resp.json
@@ -34,7 +37,7 @@ def ok(resp: Any, status: int = 200) -> Any:
     return body
 
 
-def assert_invalid(resp: Any, message: str | None = None) -> dict[str, Any]:
+def assert_invalid(resp: WireResponse, message: str | None = None) -> dict[str, Any]:
     """Assert a data-plane validation error: HTTP 400 with `{"code": 3, "message", "details"}`.
 
     `message`, when given, must occur in the error message (wording around it may vary).
@@ -50,7 +53,7 @@ def assert_invalid(resp: Any, message: str | None = None) -> dict[str, Any]:
     return body
 
 
-def vectors_of(resp: Any) -> dict[str, Any]:
+def vectors_of(resp: WireResponse) -> dict[str, Any]:
     """The `vectors` map of a fetch response (asserting status and shape)."""
     body = ok(resp)
     vectors = body.get("vectors")
@@ -58,7 +61,7 @@ def vectors_of(resp: Any) -> dict[str, Any]:
     return vectors
 
 
-def fetch_when(space: Any, ids: list[str], check: Callable[[dict[str, Any]], object], what: str):
+def fetch_when(space: Space, ids: list[str], check: Callable[[dict[str, Any]], object], what: str):
     """Fetch `ids` until `check(vectors_map)` holds; return the vectors map."""
     resp = space.eventually(
         lambda: space.fetch(ids), lambda r: r.status == 200 and check(vectors_of(r)), what
@@ -66,29 +69,29 @@ def fetch_when(space: Any, ids: list[str], check: Callable[[dict[str, Any]], obj
     return vectors_of(resp)
 
 
-def fetch_present(space: Any, ids: list[str]) -> dict[str, Any]:
+def fetch_present(space: Space, ids: list[str]) -> dict[str, Any]:
     """Fetch `ids` until all of them are visible; return the vectors map."""
     return fetch_when(space, ids, lambda v: set(ids) <= set(v), f"ids {ids} visible")
 
 
-def fetch_absent(space: Any, ids: list[str]) -> dict[str, Any]:
+def fetch_absent(space: Space, ids: list[str]) -> dict[str, Any]:
     """Fetch `ids` until none of them is returned; return the vectors map."""
     return fetch_when(space, ids, lambda v: not set(ids) & set(v), f"ids {ids} gone")
 
 
-def fetch_now(space: Any, ids: list[str]) -> dict[str, Any]:
+def fetch_now(space: Space, ids: list[str]) -> dict[str, Any]:
     """One fetch (after a barrier) for checks that something did NOT happen."""
     return vectors_of(space.fetch(ids))
 
 
-def upsert_ok(space: Any, vectors: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def upsert_ok(space: Space, vectors: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     """Upsert and assert `upsertedCount`; does not wait for visibility."""
     body = ok(space.upsert(vectors, **extra))
     assert body.get("upsertedCount") == len(vectors), f"upsertedCount: {body}"
     return body
 
 
-def stats_json(space: Any, body: dict[str, Any] | None = None) -> dict[str, Any]:
+def stats_json(space: Space, body: dict[str, Any] | None = None) -> dict[str, Any]:
     return ok(space.stats(body))
 
 
@@ -103,13 +106,15 @@ def ns_count(stats: dict[str, Any], ns: str) -> int | None:
     return entry.get("vectorCount", 0)
 
 
-def stats_when(space: Any, check: Callable[[dict[str, Any]], object], what: str) -> dict[str, Any]:
+def stats_when(
+    space: Space, check: Callable[[dict[str, Any]], object], what: str
+) -> dict[str, Any]:
     """Describe index stats until `check(stats_body)` holds; return the body."""
     resp = space.eventually(lambda: space.stats(), lambda r: r.status == 200 and check(ok(r)), what)
     return ok(resp)
 
 
-def list_all_ids(space: Any, **params: Any) -> list[str]:
+def list_all_ids(space: Space, **params: Any) -> list[str]:
     """Follow list pagination to the end; a trailing empty page is tolerated."""
     ids: list[str] = []
     token = None
@@ -122,7 +127,7 @@ def list_all_ids(space: Any, **params: Any) -> list[str]:
     raise AssertionError("list pagination did not terminate")
 
 
-def list_when(space: Any, expected: Iterable[str], **params: Any) -> list[str]:
+def list_when(space: Space, expected: Iterable[str], **params: Any) -> list[str]:
     """List (all pages) until exactly `expected` ids are visible; return them in listed order."""
     want = sorted(expected)
     return space.eventually(
@@ -138,3 +143,8 @@ def metadata_bytes(metadata: dict[str, Any]) -> int:
 def unique(prefix: str) -> str:
     """A prefix unique to this call, for ids written to the shared default namespace."""
     return f"{prefix}{secrets.token_hex(4)}-"
+
+
+def at_least(version: str, minimum: str) -> bool:
+    """True when API `version` is `minimum` or newer (`YYYY-MM` sorts chronologically)."""
+    return version[:7] >= minimum

@@ -1,4 +1,4 @@
-"""Helpers for the query, filter, namespace, error, auth, index and version modules.
+"""Helpers for the query, filter, namespace, error, auth and version modules.
 
 Scores are recomputed here in plain Python (cosine, dot product, squared euclidean, sparse dot
 product), independently of any server. Reads after writes go through the Space's bounded polling;
@@ -15,7 +15,9 @@ import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from conformance.suite._helpers import ok
+from conformance.suite._helpers import at_least, ok
+from conformance.target.client import WireResponse
+from conformance.target.space import Space
 
 Vector = Sequence[float]
 Sparse = dict[str, list]
@@ -47,8 +49,8 @@ def sparse_dot(a: Sparse, b: Sparse) -> float:
     )
 
 
-def score(metric: str, query: Vector, record: Vector) -> float:
-    """The score Pinecone documents for `metric` (digest §6)."""
+def score(metric: str | None, query: Vector, record: Vector) -> float:
+    """The score Pinecone documents for `metric` (digest §6); None (not known) is an error."""
     if metric == "cosine":
         return cosine(query, record)
     if metric == "dotproduct":
@@ -75,7 +77,7 @@ def assert_distinct(scores: Sequence[float], gap: float = 1e-3) -> None:
 # ---- query responses ----------------------------------------------------------------------------
 
 
-def matches_of(resp: Any) -> list[dict[str, Any]]:
+def matches_of(resp: WireResponse) -> list[dict[str, Any]]:
     """The `matches` of a 200 query response (asserting the shape of each match)."""
     body = ok(resp)
     matches = body.get("matches")
@@ -85,12 +87,12 @@ def matches_of(resp: Any) -> list[dict[str, Any]]:
     return matches
 
 
-def ids_of(resp: Any) -> list[str]:
+def ids_of(resp: WireResponse) -> list[str]:
     """Match ids of a 200 query response, in answer order."""
     return [m["id"] for m in matches_of(resp)]
 
 
-def select_all(space: Any, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def select_all(space: Space, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """A query body (without topK) under which every record of `records` scores above zero."""
     if space.index.vector_type == "sparse":
         indices = sorted({i for r in records for i in r["sparseValues"]["indices"]})
@@ -98,7 +100,7 @@ def select_all(space: Any, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"vector": space.vectors.dense(997)}
 
 
-def seed(space: Any, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def seed(space: Space, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Upsert `records` into the Space and wait until a query sees all of them.
 
     Returns a query body (without topK) that selects every record, for later queries.
@@ -116,7 +118,7 @@ def seed(space: Any, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return probe
 
 
-def query_ids(space: Any, **body: Any) -> set[str]:
+def query_ids(space: Space, **body: Any) -> set[str]:
     """The set of ids one query returns (asserting 200)."""
     return set(ids_of(space.query(**body)))
 
@@ -124,7 +126,7 @@ def query_ids(space: Any, **body: Any) -> set[str]:
 # ---- errors -------------------------------------------------------------------------------------
 
 
-def assert_rpc_status(resp: Any) -> dict[str, Any]:
+def assert_rpc_status(resp: WireResponse) -> dict[str, Any]:
     """Assert the data-plane error body `{"code": int, "message": str, "details": []}`."""
     body = resp.json
     assert isinstance(body, dict), f"expected a JSON rpcStatus object, got {resp!r}"
@@ -135,33 +137,12 @@ def assert_rpc_status(resp: Any) -> dict[str, Any]:
     return body
 
 
-def assert_client_error(resp: Any) -> None:
+def assert_client_error(resp: WireResponse) -> None:
     """Assert a deterministic rejection: a 4xx status other than 429 (never 5xx)."""
     assert 400 <= resp.status < 500 and resp.status != 429, f"expected a 4xx rejection: {resp!r}"
 
 
-def assert_cp_error(resp: Any, status: int | tuple[int, ...], code: str | None = None) -> dict:
-    """Assert a control-plane ErrorResponse `{"error": {"code", "message"}, "status"}`."""
-    statuses = (status,) if isinstance(status, int) else status
-    assert resp.status in statuses, f"expected HTTP {statuses}, got {resp!r}"
-    body = resp.json
-    assert isinstance(body, dict), f"expected a JSON ErrorResponse, got {resp!r}"
-    error = body.get("error")
-    assert isinstance(error, dict), f"`error` must be an object: {resp!r}"
-    assert isinstance(error.get("code"), str), f"`error.code` must be a string: {resp!r}"
-    assert isinstance(error.get("message"), str), f"`error.message` must be a string: {resp!r}"
-    assert body.get("status") == resp.status, f"`status` must equal the HTTP status: {resp!r}"
-    if code is not None:
-        assert error["code"] == code, f"expected error code {code}, got {resp!r}"
-    return body
-
-
-# ---- versions and namespaces --------------------------------------------------------------------
-
-
-def at_least(version: str, minimum: str) -> bool:
-    """True when API `version` is `minimum` or newer (`YYYY-MM` sorts chronologically)."""
-    return version[:7] >= minimum
+# ---- namespaces ---------------------------------------------------------------------------------
 
 
 def record_count(description: dict[str, Any]) -> int:
@@ -177,7 +158,7 @@ def record_count(description: dict[str, Any]) -> int:
 class Derived:
     """Namespaces derived from a Space's own, deleted (records and namespace) on exit."""
 
-    def __init__(self, space: Any) -> None:
+    def __init__(self, space: Space) -> None:
         self.space = space
         self.names: list[str] = []
 
@@ -200,7 +181,7 @@ class Derived:
 
 
 @contextlib.contextmanager
-def derived_namespaces(space: Any) -> Iterator[Derived]:
+def derived_namespaces(space: Space) -> Iterator[Derived]:
     """Extra namespaces for one test, always cleaned up."""
     derived = Derived(space)
     try:
@@ -212,21 +193,3 @@ def derived_namespaces(space: Any) -> Iterator[Derived]:
 def token() -> str:
     """A short random suffix."""
     return secrets.token_hex(3)
-
-
-# ---- control plane ------------------------------------------------------------------------------
-
-
-def index_name(prefix: str, tag: str = "") -> str:
-    """A fresh valid index name under the run's namespace prefix (1…45 lowercase alnum or `-`)."""
-    base = "".join(c if c.isalnum() else "-" for c in prefix.lower()).strip("-") or "conf"
-    suffix = f"-{tag}-{secrets.token_hex(4)}" if tag else f"-{secrets.token_hex(4)}"
-    return (base[: 45 - len(suffix)].rstrip("-") + suffix)[:45]
-
-
-def drop_index(control_plane: Any, name: str) -> None:
-    """Delete index `name` if it exists, lifting deletion protection first (cleanup helper)."""
-    if control_plane.describe_index(name).status == 404:
-        return
-    control_plane.configure_index(name, deletion_protection="disabled")
-    control_plane.delete_index(name)

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from conformance.suite._control_plane_helpers import assert_cp_error
 from conformance.suite._helpers import ok
-from conformance.suite._query_helpers import assert_cp_error, ids_of, seed
+from conformance.suite._query_helpers import ids_of, seed
 
 VERSION = "X-Pinecone-Api-Version"
 

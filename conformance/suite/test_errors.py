@@ -7,18 +7,18 @@ from typing import Any
 
 import pytest
 
+from conformance.suite._control_plane_helpers import assert_cp_error, drop_index, index_name
 from conformance.suite._helpers import assert_invalid
 from conformance.suite._query_helpers import (
     assert_client_error,
-    assert_cp_error,
     assert_rpc_status,
-    drop_index,
-    index_name,
     matches_of,
     seed,
 )
+from conformance.target.client import WireResponse
+from conformance.target.space import Space
 
-Request = Callable[[Any], Any]  # Space -> WireResponse
+Request = Callable[[Space], WireResponse]
 
 
 def _post(path: str, body: Callable[[Any], dict[str, Any]]) -> Request:

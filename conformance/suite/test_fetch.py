@@ -227,7 +227,7 @@ def test_fetch_by_metadata_pagination(dense_space):
     seen: list[str] = []
     token = None
     for _ in range(10):
-        extra = {"paginationToken": token} if token else {}
+        extra: dict[str, str] = {"paginationToken": token} if token else {}
         page = ok(dense_space.fetch_by_metadata(filter={"g": "p"}, limit=3, **extra))
         ids = list(page["vectors"])
         assert len(ids) <= 3

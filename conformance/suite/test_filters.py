@@ -13,6 +13,7 @@ import pytest
 
 from conformance.suite._helpers import assert_invalid
 from conformance.suite._query_helpers import ids_of, seed
+from conformance.target.space import Space
 
 RECORDS: dict[str, dict[str, Any] | None] = {
     "a": {"genre": "drama", "year": 2020, "rating": 7.5, "tags": ["comedy", "documentary"],
@@ -39,11 +40,11 @@ def case(flt: dict[str, Any], expected: str, scope: frozenset[str] = ALL) -> Cas
     return Case(flt, frozenset(expected), scope)
 
 
-def _run(space: Any, c: Case) -> None:
+def _run(space: Space, c: Case) -> None:
     """Seed the records, run the filter, and compare within the case's scope."""
     records = []
     for i, (rid, meta) in enumerate(RECORDS.items()):
-        record = {"id": rid, "values": space.vectors.dense(i)}
+        record: dict[str, Any] = {"id": rid, "values": space.vectors.dense(i)}
         if meta is not None:
             record["metadata"] = meta
         records.append(record)

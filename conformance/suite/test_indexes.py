@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from conformance.suite._helpers import ok
-from conformance.suite._query_helpers import assert_cp_error, at_least, drop_index, index_name
+from conformance.suite._control_plane_helpers import assert_cp_error, drop_index, index_name
+from conformance.suite._helpers import at_least, ok
 from conformance.target import waiting
-from conformance.target.client import DataPlaneClient
+from conformance.target.client import ControlPlaneClient, DataPlaneClient, WireResponse
 
 DIMENSION = 4
 READY_TIMEOUT = 120.0  # index creation on a hosted service takes seconds to minutes
@@ -54,7 +54,9 @@ def create_body(target: Any, name: str, **fields: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def temp_index(cp: Any, target: Any, tag: str = "", **fields: Any) -> Iterator[tuple[str, Any]]:
+def temp_index(
+    cp: ControlPlaneClient, target: Any, tag: str = "", **fields: Any
+) -> Iterator[tuple[str, WireResponse]]:
     """Create a temporary index (asserting 201); yield (name, response); always delete it."""
     _creating(target)
     name = index_name(target.namespace_prefix, tag)
@@ -67,7 +69,9 @@ def temp_index(cp: Any, target: Any, tag: str = "", **fields: Any) -> Iterator[t
 
 
 @contextlib.contextmanager
-def rejected_create(cp: Any, target: Any, body: dict[str, Any]) -> Iterator[Any]:
+def rejected_create(
+    cp: ControlPlaneClient, target: Any, body: dict[str, Any]
+) -> Iterator[WireResponse]:
     """Send a create that must fail; yield the response; delete the index if it was created."""
     _creating(target)
     try:
@@ -77,7 +81,7 @@ def rejected_create(cp: Any, target: Any, body: dict[str, Any]) -> Iterator[Any]
             drop_index(cp, body["name"])
 
 
-def ready(cp: Any, name: str) -> dict[str, Any]:
+def ready(cp: ControlPlaneClient, name: str) -> dict[str, Any]:
     """Describe `name` until its status is ready; return the description."""
     resp = waiting.eventually(
         lambda: cp.describe_index(name),

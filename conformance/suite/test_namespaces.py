@@ -6,21 +6,16 @@ from typing import Any
 
 import pytest
 
-from conformance.suite._helpers import ok, unique
-from conformance.suite._query_helpers import (
-    at_least,
-    derived_namespaces,
-    ids_of,
-    record_count,
-    seed,
-)
+from conformance.suite._helpers import at_least, ok, unique
+from conformance.suite._query_helpers import derived_namespaces, ids_of, record_count, seed
+from conformance.target.space import Space
 
 
-def _records(space: Any, n: int, prefix: str = "r") -> list[dict[str, Any]]:
+def _records(space: Space, n: int, prefix: str = "r") -> list[dict[str, Any]]:
     return space.vectors.records(n, prefix=prefix)
 
 
-def _list_all(space: Any, **params: Any) -> list[dict[str, Any]]:
+def _list_all(space: Space, **params: Any) -> list[dict[str, Any]]:
     """Every namespace description, following `pagination.next`."""
     found: list[dict[str, Any]] = []
     token = None
@@ -35,13 +30,13 @@ def _list_all(space: Any, **params: Any) -> list[dict[str, Any]]:
     raise AssertionError("namespace listing did not terminate")
 
 
-def _scoped(space: Any) -> dict[str, Any]:
+def _scoped(space: Space) -> dict[str, Any]:
     """List parameters narrowing the listing to this worker's namespaces where the API allows."""
     worker_prefix = space.ns.rsplit("-", 1)[0] + "-"
     return {"prefix": worker_prefix} if at_least(space.api_version, "2025-10") else {}
 
 
-def _described(space: Any, name: str, count: int) -> dict[str, Any]:
+def _described(space: Space, name: str, count: int) -> dict[str, Any]:
     """Describe `name` until it reports `count` records; return the description."""
     resp = space.eventually(
         lambda: space.client.describe_namespace(name),

@@ -17,11 +17,12 @@ from conformance.suite._query_helpers import (
     seed,
     sparse_dot,
 )
+from conformance.target.space import Space
 
 META = {"genre": "drama", "year": 2020, "tags": ["a", "b"], "fresh": True}
 
 
-def _records(space: Any, n: int, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def _records(space: Space, n: int, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     return space.vectors.records(n, metadata=(lambda i: dict(metadata)) if metadata else None)
 
 
@@ -121,7 +122,7 @@ def test_response_shape(request, kind):
 # ---- scores and order ---------------------------------------------------------------------------
 
 
-def _scored(space: Any, n: int = 8) -> tuple[list[float], dict[str, float]]:
+def _scored(space: Space, n: int = 8) -> tuple[list[float], dict[str, float]]:
     """Records r1..rn, a query vector, and each record's expected score under the index metric."""
     records = space.vectors.records(n, start=1)
     query = space.vectors.dense(100)

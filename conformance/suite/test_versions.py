@@ -8,6 +8,7 @@ import pytest
 
 from conformance.suite._helpers import assert_invalid, ok, unique
 from conformance.suite._query_helpers import ids_of
+from conformance.target.space import Space
 
 DEFAULT = "__default__"
 
@@ -29,7 +30,7 @@ def _found(op: str, resp: Any, rid: str) -> bool:
     return [v.get("id") for v in resp.json.get("vectors", [])] == [rid]
 
 
-def _written_to_default(space: Any) -> str:
+def _written_to_default(space: Space) -> str:
     """Upsert one record to the default namespace (no namespace key); return its id."""
     record = space.vectors.record(1, prefix=unique("ver-"))
     ok(space.client.upsert([record]))
