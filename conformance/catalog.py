@@ -15,10 +15,13 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
 
 DEFAULT_PATH = Path(__file__).with_name("behaviors.toml")
 MARKER = "behavior"
@@ -75,7 +78,7 @@ class Catalog(Mapping[str, Behavior]):
     def __getitem__(self, key: str) -> Behavior:
         return self._by_id[key]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._by_id)
 
     def __len__(self) -> int:
@@ -165,7 +168,7 @@ def load(path: str | Path | None = None) -> Catalog:
     return parse(text, path)
 
 
-def marker_ids(item: Any) -> list[str]:
+def marker_ids(item: pytest.Item) -> list[str]:
     """The behavior ids named by every `behavior` marker of a test item, in order."""
     ids: list[str] = []
     for mark in item.iter_markers(MARKER):
@@ -183,7 +186,7 @@ def marker_problem(ids: Sequence[str], catalog: Catalog) -> str | None:
     return None
 
 
-def tests_by_behavior(items: Iterable[Any], catalog: Catalog) -> dict[str, list[str]]:
+def tests_by_behavior(items: Iterable[pytest.Item], catalog: Catalog) -> dict[str, list[str]]:
     """Test node ids behind each catalog id (every id present, possibly with no test)."""
     result: dict[str, list[str]] = {i: [] for i in catalog}
     for item in items:
@@ -192,7 +195,7 @@ def tests_by_behavior(items: Iterable[Any], catalog: Catalog) -> dict[str, list[
     return result
 
 
-def untested(items: Iterable[Any], catalog: Catalog) -> list[str]:
+def untested(items: Iterable[pytest.Item], catalog: Catalog) -> list[str]:
     """Catalog ids that no test names."""
     return [i for i, tests in tests_by_behavior(items, catalog).items() if not tests]
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance import outcomes as oc
+from conformance.catalog import Behavior
 from conformance.outcomes import ExitCode
 from conformance.redact import MASK, redact
 
@@ -50,10 +51,12 @@ def redact_url(url: str | None) -> str | None:
     return text
 
 
-def roll_up(tests: Iterable[Mapping[str, Any]], catalog: Iterable[Any]) -> list[dict[str, Any]]:
+def roll_up(
+    tests: Iterable[Mapping[str, Any]], catalog: Iterable[Behavior | Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """Per-behavior outcomes, in catalog order, for behaviors with a test in the run.
 
-    `catalog` yields behaviors (objects with the BEHAVIOR_FIELDS attributes, or dicts).
+    `catalog` yields behaviors: catalog entries, or the behavior rows of a results document.
     """
     by_behavior: dict[str, list[Mapping[str, Any]]] = {}
     for test in tests:
@@ -143,7 +146,7 @@ def verdict(
 def assemble(
     facts: Mapping[str, Any],
     tests: list[dict[str, Any]],
-    catalog: Iterable[Any],
+    catalog: Iterable[Behavior | Mapping[str, Any]],
     expectations: list[dict[str, Any]] | None = None,
     aborted: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
