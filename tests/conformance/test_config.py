@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -23,12 +22,7 @@ from conformance.config import (
     resolve_run_options,
 )
 from conformance.target.launcher import launch_reference_server
-
-try:  # tests/ is a package; this directory is not, so the repository may not be on sys.path yet
-    from tests.suite_runner import run_suite
-except ImportError:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.suite_runner import run_suite
+from tests.suite_runner import run_suite
 
 KEY = "sk-secret-value-42"
 

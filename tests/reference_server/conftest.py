@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_client import AsgiClient
 
 from reference_server.dataplane import create_data_app
 from reference_server.store import IndexStore
+from tests.reference_server.asgi_client import AsgiClient
 
 
 class DataClient(AsgiClient):

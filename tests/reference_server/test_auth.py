@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from asgi_client import AsgiClient
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
 from reference_server.auth import ApiKeyMiddleware
+from tests.reference_server.asgi_client import AsgiClient
 
 KEY = "s3cret-key"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from asgi_client import AsgiClient
 
 from reference_server.controlplane import create_control_app
 from reference_server.errors import already_exists
 from reference_server.indexes import IndexModel
+from tests.reference_server.asgi_client import AsgiClient
 
 SERVERLESS = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
 

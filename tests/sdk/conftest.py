@@ -17,7 +17,9 @@ from typing import Any
 import httpx
 import pytest
 from pinecone import Pinecone
-from sdk_support import (
+
+from conformance.target.launcher import RunningServer, launch_reference_server
+from tests.sdk.sdk_support import (
     DENSE,
     DIMENSION,
     KEY,
@@ -28,8 +30,6 @@ from sdk_support import (
     WireLog,
     make_client,
 )
-
-from conformance.target.launcher import RunningServer, launch_reference_server
 
 HERE = Path(__file__).parent
 START_TIMEOUT = 30.0

@@ -12,9 +12,9 @@ from pinecone.errors import (
     PineconeConnectionError,
     UnauthorizedError,
 )
-from sdk_support import KEY, SDK_MAJOR, WireLog, make_client
 
 from conformance.target.launcher import RunningServer
+from tests.sdk.sdk_support import KEY, SDK_MAJOR, WireLog, make_client
 
 SPEC = ServerlessSpec(cloud="aws", region="us-east-1")
 

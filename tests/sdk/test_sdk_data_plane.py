@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from pinecone import Vector
 from pinecone.errors import ApiError, UnauthorizedError
-from sdk_support import DIMENSION, WireLog, make_client
 
 from conformance.target.launcher import RunningServer
+from tests.sdk.sdk_support import DIMENSION, WireLog, make_client
 
 
 def unit(i: int, dimension: int = DIMENSION) -> list[float]:

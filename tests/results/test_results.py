@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from reports_support import API_KEY, outcomes, run_suite, write_expectations
 
 from conformance.results import document as results
+from tests.support.reports import API_KEY, SAMPLE_PATH, outcomes, run_suite, write_expectations
 
 EXPECTATIONS = """
 [[expectation]]
@@ -103,7 +103,7 @@ def test_round_trip_through_report(run, tmp_path) -> None:
 
 
 def test_latest_pointer_file_fallback(tmp_path) -> None:
-    doc = results.load("tests/reports/sample_results.json")
+    doc = results.load(SAMPLE_PATH)
     (tmp_path / "latest").mkdir()  # a hand-made directory is left alone
     path = results.write(doc, tmp_path / "r")
     assert results.load(tmp_path / "r" / "latest") == doc and path.exists()
@@ -113,7 +113,7 @@ def test_latest_pointer_file_fallback(tmp_path) -> None:
 
 
 def test_sample_is_consistent_with_the_rollup() -> None:
-    doc = results.load("tests/reports/sample_results.json")
+    doc = results.load(SAMPLE_PATH)
     assert {t["outcome"] for t in doc["tests"]} == set(results.oc.OUTCOMES)
     rebuilt = results.assemble(
         {k: doc[k] for k in ("run_id", "strict")},

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conformance.results import document as results
 from conformance.report import render_all, render_junit, render_summary
+from conformance.results import document as results
+from tests.support.reports import SAMPLE_PATH
 
-SAMPLE = results.load("tests/reports/sample_results.json")
+SAMPLE = results.load(SAMPLE_PATH)
 
 
 def test_junit_counts_properties_and_cases() -> None:

@@ -9,8 +9,9 @@ import sys
 
 from conformance.results import compare
 from conformance.results import document as results
+from tests.support.reports import SAMPLE_PATH
 
-SAMPLE = "tests/reports/sample_results.json"
+SAMPLE = SAMPLE_PATH
 
 
 def _variant() -> dict:

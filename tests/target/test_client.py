@@ -6,9 +6,9 @@ import json
 
 import httpx
 import pytest
-from standin_server import API_KEY
 
 from conformance.target.client import ControlPlaneClient, DataPlaneClient, WireResponse
+from tests.support.standin_server import API_KEY
 
 
 @pytest.fixture

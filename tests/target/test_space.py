@@ -6,7 +6,6 @@ import contextlib
 
 import httpx
 import pytest
-from standin_server import API_KEY, standin_command
 
 from conformance.config import resolve
 from conformance.target import waiting
@@ -14,6 +13,7 @@ from conformance.target.indexes import IndexInfo
 from conformance.target.launcher import launch_reference_server
 from conformance.target.session import SuiteSession, TargetError, probe_index
 from conformance.target.vectors import VectorFactory
+from tests.support.standin_server import API_KEY, standin_command
 
 
 def session_for(server, **options) -> SuiteSession:

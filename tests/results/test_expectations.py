@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from reports_support import run_suite, write_expectations
 
-from conformance.results import expectations as ex
 from conformance.results import document as results
+from conformance.results import expectations as ex
+from tests.support.reports import SAMPLE_PATH, run_suite, write_expectations
 
 TODAY = dt.date(2025, 6, 1)
 CATALOG_IDS = {"A", "B", "C"}
@@ -90,7 +90,7 @@ def test_malformed_files_are_rejected(text, message) -> None:
 
 
 def test_baseline_round_trips() -> None:
-    doc = results.load("tests/reports/sample_results.json")
+    doc = results.load(SAMPLE_PATH)
     text = ex.baseline(doc, dt.date(2030, 1, 1))
     entries = ex.parse(text)
     failing = {b["id"] for b in doc["behaviors"] if b["outcome"] in ("failed", "expected-failure")}
@@ -103,7 +103,7 @@ def test_baseline_round_trips() -> None:
 def test_baseline_command(tmp_path) -> None:
     command = [sys.executable, "-m", "conformance.cli", "baseline"]
     done = subprocess.run(
-        [*command, "tests/reports/sample_results.json", "--days", "30"],
+        [*command, SAMPLE_PATH, "--days", "30"],
         capture_output=True,
         text=True,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,12 +26,7 @@ from conformance.target.indexes import (
 )
 from conformance.target.launcher import RunningServer, launch_reference_server
 from conformance.target.session import SuiteSession
-
-try:  # tests/ is a package; this directory is not, so the repository may not be on sys.path yet
-    from tests.suite_runner import run_suite, spawn_pytest
-except ImportError:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.suite_runner import run_suite, spawn_pytest
+from tests.suite_runner import run_suite, spawn_pytest
 
 KEY = "temp-index-key-5f3a"
 ONLY = "only-dense"

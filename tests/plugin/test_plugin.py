@@ -7,7 +7,8 @@ import sys
 import time
 
 import pytest
-from standin_server import API_KEY, standin_command
+
+from tests.support.standin_server import API_KEY, standin_command
 
 CATALOG = """
 [[behavior]]

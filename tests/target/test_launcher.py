@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 import pytest
-from standin_server import API_KEY, standin_command
 
 from conformance.target import launcher
 from conformance.target.launcher import IndexSpec, LaunchError, launch_reference_server
+from tests.support.standin_server import API_KEY, standin_command
 
 
 def test_start_and_stop() -> None:

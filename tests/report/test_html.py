@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from conformance.report.html import NOT_OK, render_html
+from tests.support.reports import SAMPLE_PATH
 
-SAMPLE = Path(__file__).with_name("sample_results.json")
+SAMPLE = Path(SAMPLE_PATH)
 VOID = {"meta", "input", "br", "hr", "img", "link", "source", "area", "col", "wbr", "base"}
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">"\'&'
 

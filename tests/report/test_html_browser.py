@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from conformance.report.html import NOT_OK, render_html
+from tests.support.reports import SAMPLE_PATH
 
-SAMPLE = Path(__file__).with_name("sample_results.json")
+SAMPLE = Path(SAMPLE_PATH)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "reports" / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

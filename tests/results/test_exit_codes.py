@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from reports_support import run_suite
+
+from tests.support.reports import run_suite
 
 PASS = '\nimport pytest\n@pytest.mark.behavior("PASS-A")\ndef test_a():\n    pass\n'
 FAIL = PASS + '\n@pytest.mark.behavior("FAIL-B")\ndef test_b():\n    assert 1 == 2\n'

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from standin_server import API_KEY, standin_command
 
 from conformance.target.launcher import RunningServer, launch_reference_server
+from tests.support.standin_server import API_KEY, standin_command
 
 
 @pytest.fixture(scope="session")

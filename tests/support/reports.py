@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-STANDIN = Path(__file__).resolve().parents[1] / "conformance" / "standin_server.py"
+STANDIN = Path(__file__).with_name("standin_server.py")
+SAMPLE_PATH = str(Path(__file__).with_name("sample_results.json"))
 API_KEY = "test-key-0123456789"
 SERVER = ["--server-command", f"{sys.executable} {STANDIN}"]
 
