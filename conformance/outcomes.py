@@ -5,7 +5,8 @@ The split that matters to a vendor: `failed` means the target is non-conformant,
 An AssertionError (or `pytest.fail`) is a statement about the target, and so is any exception a
 test's own code raises while reading a response (a missing field); an exception raised inside the
 suite machinery (client, Space, fixtures, launcher) is the suite breaking; a transport error is
-the target going away.
+the target going away. A test's own setup that did not work (`SetupFailed`) is a harness error
+too: the behavior under test was never reached, so it must not be blamed.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ NOT_APPLICABLE_PREFIX = "not applicable: "
 TRANSPORT_ERRORS = ("TransportError", "ConnectError", "TimeoutException")  # httpx, by name
 
 
+class SetupFailed(Exception):
+    """A test's own preparation failed (a seed write rejected, data that does not fit the index):
+    no verdict on the behavior under test could be reached, so the test is a harness error."""
+
+
 def rollup(outcomes: Iterable[str]) -> str:
     """A behavior's outcome from its tests' outcomes (all `passed` for it to pass)."""
     present = set(outcomes)
@@ -108,6 +114,8 @@ def classify_failure(
         return TARGET_UNAVAILABLE
     if when == "teardown":
         return CLEANUP_ERROR
+    if issubclass(exc_type, SetupFailed):
+        return HARNESS_ERROR
     # pytest.fail() raises Failed, an OutcomeException (not an Exception subclass).
     if issubclass(exc_type, AssertionError) or exc_type.__name__ == "Failed":
         return FAILED

@@ -22,27 +22,10 @@ STEPS = 20
 SHRINK_SECONDS = 30
 
 
-@pytest.mark.behavior(
-    "FUZZ-MODEL-AGREEMENT",
-    "UPSERT-OVERWRITES",
-    "UPSERT-BATCH-ATOMIC",
-    "UPDATE-SETMETADATA-MERGES",
-    "UPDATE-MISSING-ID-NOOP",
-    "DELETE-BY-IDS",
-    "DELETE-BY-FILTER",
-    "FETCH-UNKNOWN-IDS-OMITTED",
-    "QUERY-ORDER-DESCENDING",
-    "QUERY-EUCLIDEAN-ASCENDING",
-    "QUERY-AT-MOST-TOPK",
-    "FILTERS-AND-OR",
-    "FILTERS-LIST-ANY-ELEMENT",
-    "LIST-SORTED",
-    "LIST-PAGINATION",
-    "STATS-NAMESPACE-COUNTS",
-    "NAMESPACES-ISOLATION",
-    "ERRORS-VALIDATION-400",
-    "ERRORS-MALFORMED-JSON",
-)
+# A disagreement can show far from its cause (an upsert that kept the old record shows at a later
+# fetch or query), so it is blamed on the model agreement alone; the focused tests of each
+# behavior say which one broke, and a passing session credits no behavior but this one.
+@pytest.mark.behavior("FUZZ-MODEL-AGREEMENT")
 def test_state_machine_agrees_with_model(conformance_session):
     """Random request sequences on every index of the target behave as the model says."""
     suite = conformance_session

@@ -8,9 +8,10 @@ from conformance.suite._helpers import (
     assert_invalid,
     ns_count,
     ok,
+    seed_upsert,
+    setup_ok,
     stats_when,
     unique,
-    upsert_ok,
 )
 
 
@@ -23,7 +24,7 @@ def _is_number(x: object) -> bool:
 def test_stats_shape(request, kind):
     """Stats carry `namespaces`, `dimension`, `indexFullness` and `totalVectorCount`."""
     space = request.getfixturevalue(f"{kind}_space")
-    upsert_ok(space, space.vectors.records(2))
+    seed_upsert(space, space.vectors.records(2))
     stats = stats_when(space, lambda s: ns_count(s, space.ns) == 2, "vectorCount 2")
     assert stats["dimension"] == space.index.dimension
     assert _is_number(stats["indexFullness"]), stats
@@ -42,7 +43,7 @@ def test_stats_metric_and_vector_type(metric_space):
 @pytest.mark.behavior("STATS-METRIC-VECTORTYPE", "STATS-SPARSE-NO-DIMENSION")
 def test_stats_sparse_index(sparse_space):
     """A sparse index reports `vectorType: sparse`, metric dotproduct and no dimension."""
-    upsert_ok(sparse_space, sparse_space.vectors.records(2))
+    seed_upsert(sparse_space, sparse_space.vectors.records(2))
     stats = stats_when(sparse_space, lambda s: ns_count(s, sparse_space.ns) == 2, "count 2")
     assert "dimension" not in stats, stats
     assert stats.get("vectorType") == "sparse"
@@ -53,8 +54,8 @@ def test_stats_sparse_index(sparse_space):
 def test_stats_total_is_sum_of_namespaces(dense_space):
     """`totalVectorCount` equals the sum of the namespaces' `vectorCount`."""
     other = dense_space.new_namespace()
-    upsert_ok(dense_space, dense_space.vectors.records(3))
-    upsert_ok(dense_space, dense_space.vectors.records(5), namespace=other)
+    seed_upsert(dense_space, dense_space.vectors.records(3))
+    seed_upsert(dense_space, dense_space.vectors.records(5), namespace=other)
     stats = stats_when(
         dense_space,
         lambda s: ns_count(s, dense_space.ns) == 3 and ns_count(s, other) == 5,
@@ -67,11 +68,11 @@ def test_stats_total_is_sum_of_namespaces(dense_space):
 @pytest.mark.behavior("STATS-NAMESPACE-COUNTS")
 def test_stats_counts_follow_writes_and_deletes(dense_space):
     """A namespace's `vectorCount` follows upserts, overwrites and deletes."""
-    upsert_ok(dense_space, dense_space.vectors.records(4))
+    seed_upsert(dense_space, dense_space.vectors.records(4))
     stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 4, "vectorCount 4")
-    upsert_ok(dense_space, dense_space.vectors.records(6))  # r0..r3 overwritten, r4, r5 new
+    seed_upsert(dense_space, dense_space.vectors.records(6))  # r0..r3 overwritten, r4, r5 new
     stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 6, "vectorCount 6")
-    ok(dense_space.delete(ids=["r0", "r5"]))
+    setup_ok(dense_space.delete(ids=["r0", "r5"]), "deleting r0 and r5")
     stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 4, "vectorCount 4 again")
 
 
@@ -88,7 +89,7 @@ def test_stats_with_filter_rejected(dense_space, flt):
 @pytest.mark.behavior("STATS-EMPTY-FILTER-OK")
 def test_stats_empty_filter_accepted(dense_space, body):
     """`{}` and `{"filter": {}}` are accepted and report the namespaces."""
-    upsert_ok(dense_space, dense_space.vectors.records(2))
+    seed_upsert(dense_space, dense_space.vectors.records(2))
     stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 2, "vectorCount 2")
     stats = ok(dense_space.stats(body))
     assert ns_count(stats, dense_space.ns) == 2
@@ -97,7 +98,7 @@ def test_stats_empty_filter_accepted(dense_space, body):
 @pytest.mark.behavior("STATS-DEFAULT-NAMESPACE-KEY")
 def test_stats_default_namespace_key(default_space):
     """Records of the default namespace are counted under `""`."""
-    upsert_ok(default_space, default_space.vectors.records(2, prefix=unique("st-")))
+    seed_upsert(default_space, default_space.vectors.records(2, prefix=unique("st-")))
     stats = stats_when(
         default_space, lambda s: (ns_count(s, "") or 0) >= 2, 'default namespace under ""'
     )
@@ -107,7 +108,7 @@ def test_stats_default_namespace_key(default_space):
 @pytest.mark.behavior("STATS-FULLNESS-ZERO")
 def test_stats_index_fullness_zero(dense_space):
     """`indexFullness` is 0 on a serverless index, with records in it."""
-    upsert_ok(dense_space, dense_space.vectors.records(10))
+    seed_upsert(dense_space, dense_space.vectors.records(10))
     stats = stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 10, "count 10")
     assert stats["indexFullness"] == 0, stats
 
@@ -115,7 +116,7 @@ def test_stats_index_fullness_zero(dense_space):
 @pytest.mark.behavior("STATS-LEGACY-GET")
 def test_stats_legacy_get_matches_post(dense_space):
     """GET /describe_index_stats answers the same fields as POST."""
-    upsert_ok(dense_space, dense_space.vectors.records(3))
+    seed_upsert(dense_space, dense_space.vectors.records(3))
     post = stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 3, "count 3")
     get = ok(dense_space.client.describe_index_stats(method="GET"))
     assert ns_count(get, dense_space.ns) == 3
