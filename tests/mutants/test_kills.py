@@ -1,137 +1,25 @@
 """Every mutant must be killed: the conformance suite, run against it, fails on a test of a behavior
 the mutant breaks. The same runner with no mutant (`none`) must pass.
 
-Each case runs the whole suite once as a subprocess (`-x`: it stops at the first failure) against
+Each case runs the suite once as a subprocess (`-x`: it stops at the first failure) against
 `python -m tests.mutants.run NAME`, and reads the failing test's behavior ids from the junit XML
-(recorded there by `tests.mutants.recorder`).
+(recorded there by `tests.mutants.recorder`). The mutants of `SAMPLE` are proven killed by their
+whole-suite run in `test_precision.py` instead, so CI runs the suite once per mutant.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from conformance import catalog as catalog_mod
 from tests.mutants.mutants import MUTANTS
-from tests.mutants.recorder import PROPERTY
 from tests.mutants.run import CONTROL
-from tests.suite_runner import spawn_pytest
+from tests.mutants.sample import SAMPLE
+from tests.mutants.suite_runs import FOUND, expand, run_suite
 
-REPO = Path(__file__).resolve().parents[2]
-RUN_TIMEOUT = 240.0
 VERDICT = "mutant_verdict"
-
-
-@dataclass
-class Failure:
-    """One failed or erroring suite test: its node id, behavior ids and first message line."""
-
-    test: str
-    behaviors: list[str]
-    message: str
-
-
-@dataclass
-class SuiteRun:
-    """The outcome of one suite run."""
-
-    returncode: int
-    failures: list[Failure] = field(default_factory=list)
-    tests: int = 0
-    output: str = ""
-
-
-def suite_env() -> dict[str, str]:
-    """The environment without settings that would redirect the suite or add options."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PINECONE_CONFORMANCE_", "PYTEST_")) and k != "PINECONE_API_KEY"
-    }
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-# Exit statuses of a suite run that found problems: 1 non-conformant, 4 a test broke in a way the
-# plugin files as a harness error (e.g. a KeyError on a field the target left out).
-FOUND = (1, 4)
-
-
-def run_suite(
-    mutant: str,
-    workdir: Path,
-    behaviors: tuple[str, ...] = (),
-    api_version: str | None = None,
-) -> SuiteRun:
-    """Run the conformance suite (only the tests of `behaviors`, when given; speaking
-    `api_version`, when given) against the reference server with `mutant` applied."""
-    junit = workdir / f"junit-{'selected' if behaviors else 'full'}.xml"
-    args = [
-        "--pyargs",
-        "conformance.suite",
-        "-x",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:randomly",
-        "-p",
-        "tests.mutants.recorder",
-        "-o",
-        "addopts=",
-        "--server-command",
-        f"python -m tests.mutants.run {mutant}",
-        f"--junitxml={junit}",
-    ]
-    for behavior in behaviors:
-        args += ["--behavior", behavior]
-    if api_version is not None:
-        args += ["--api-version", api_version]
-    env = {**suite_env(), "PINECONE_CONFORMANCE_REPORTS_DIR": str(workdir / "reports")}
-    process = spawn_pytest(args, cwd=REPO, env=env, merge_stderr=True)
-    try:
-        output, _ = process.communicate(timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        output = f"suite run timed out after {RUN_TIMEOUT:g}s"
-    finally:
-        # The suite's own server runs in this session too: end whatever is left of the group.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(10)
-    run = SuiteRun(process.returncode, output=output)
-    if junit.exists():
-        run.tests, run.failures = read_junit(junit)
-    return run
-
-
-def read_junit(path: Path) -> tuple[int, list[Failure]]:
-    """(number of test cases, the failed or erroring ones) of a junit XML report."""
-    root = ET.parse(path).getroot()
-    cases = list(root.iter("testcase"))
-    failures = []
-    for case in cases:
-        bad = [c for c in case if c.tag in ("failure", "error")]
-        if not bad:
-            continue
-        behaviors = [p.get("value", "") for p in case.iter("property") if p.get("name") == PROPERTY]
-        name = f"{case.get('classname', '')}::{case.get('name', '')}"
-        message = (bad[0].get("message") or "").strip().splitlines()
-        failures.append(Failure(name, behaviors, message[0][:200] if message else bad[0].tag))
-    return len(cases), failures
-
-
-def expand(patterns: tuple[str, ...], catalog: catalog_mod.Catalog) -> set[str]:
-    """The catalog ids named by a mutant's declared ids and `*` patterns."""
-    return {i for p in patterns for i in catalog.match(p)}
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +54,7 @@ def test_reference_passes(tmp_path: Path, api_version: str | None) -> None:
     assert run.tests > 0
 
 
-@pytest.mark.parametrize("name", sorted(MUTANTS))
+@pytest.mark.parametrize("name", sorted(set(MUTANTS) - set(SAMPLE)))
 def test_mutant_is_killed(
     name: str, tmp_path: Path, catalog: catalog_mod.Catalog, record_property
 ) -> None:

@@ -1,0 +1,12 @@
+"""Behaviors a mutant may fail besides those it declares, because the documented behavior it
+breaks is the means by which other behaviors are checked.
+
+Each entry names the mutant, the extra behavior, and why its failure is a consequence and not a
+second deviation. The list should only shrink: a suite test that checks one behavior through
+another is better narrowed (or its setup made a harness error) than listed here.
+"""
+
+from __future__ import annotations
+
+CASCADES: dict[str, dict[str, str]] = {}
+"""mutant name -> {extra behavior id: why its failure follows from the mutant's own break}."""
