@@ -1,13 +1,17 @@
 """The behavior catalog (`behaviors.toml`): loading, validation and applicability.
 
 Each `[[behavior]]` has `id`, `area`, `level` (MUST|SHOULD), `statement`, `source` and optionally
-`min_version`/`max_version` (inclusive, `YYYY-MM`) and `kinds` (index kinds it applies to: `dense`,
-`sparse`, `hybrid`). Every suite test names the behaviors it checks with
-`@pytest.mark.behavior("ID", ...)`; `load` rejects a malformed catalog with every problem listed.
+`min_version`/`max_version` (inclusive, `YYYY-MM`), `kinds` (index kinds it applies to: `dense`,
+`sparse`, `hybrid`) and `profile` (`reference-parity`: a decision only the reference server made).
+Every suite test names the behaviors it checks with `@pytest.mark.behavior("ID", ...)`; `load`
+rejects a malformed catalog with every problem listed.
 
 Profiles are named subsets of the catalog a vendor can gate on: `core` is what the seed document
-(seed-manage-data.md) describes (the behaviors whose `source` starts with `seed:`), `full` the
-whole catalog. `--level MUST` narrows either to MUST behaviors.
+(seed-manage-data.md) describes (the behaviors whose `source` starts with `seed:`), `full` every
+documented behavior. `reference-parity` adds what the documentation leaves open and only the
+reference server decided (`profile = "reference-parity"` entries): it measures sameness with the
+reference server, not conformance, and is never the default. `--level MUST` narrows any of them
+to MUST behaviors.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ _AREA_RE = re.compile(r"^[a-z][a-z-]*$")
 _ID_RE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*$")
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}$")
 _REQUIRED = ("id", "area", "level", "statement", "source")
-_OPTIONAL = ("min_version", "max_version", "kinds")
+_OPTIONAL = ("min_version", "max_version", "kinds", "profile")
+PARITY = "reference-parity"
+BEHAVIOR_PROFILES = (PARITY,)  # the values of a behavior's `profile` field
 
 
 class CatalogError(ValueError):
@@ -50,6 +56,12 @@ class Behavior:
     min_version: str | None = None
     max_version: str | None = None
     kinds: tuple[str, ...] = ()
+    profile: str | None = None
+
+    @property
+    def parity_only(self) -> bool:
+        """Whether only the reference server decided it (it is not a conformance requirement)."""
+        return self.profile == PARITY
 
     def applies_to_version(self, version: str) -> bool:
         """Whether `version` (`YYYY-MM`, suffixes like `.alpha` ignored) is within the range."""
@@ -123,12 +135,15 @@ def _check(entry: Any, n: int) -> tuple[Behavior | None, list[str]]:
         or any(k not in KINDS for k in kinds)
     ):
         problems.append(f"{where}: kinds must be a non-empty list of {', '.join(KINDS)}")
+    if "profile" in entry and entry["profile"] not in BEHAVIOR_PROFILES:
+        problems.append(f"{where}: profile must be {', '.join(BEHAVIOR_PROFILES)}")
     lo, hi = entry.get("min_version"), entry.get("max_version")
     if not problems and lo and hi and lo > hi:
         problems.append(f"{where}: min_version {lo} is after max_version {hi}")
     if problems:
         return None, problems
-    fields = {k: entry[k] for k in (*_REQUIRED, "min_version", "max_version") if k in entry}
+    keys = (*_REQUIRED, "min_version", "max_version", "profile")
+    fields = {k: entry[k] for k in keys if k in entry}
     return Behavior(**fields, kinds=tuple(kinds)), []
 
 
@@ -205,14 +220,18 @@ DEFAULT_PROFILE = "full"
 
 
 def _core(behavior: Behavior) -> bool:
-    return str(behavior.source).startswith("seed:")
+    return str(behavior.source).startswith("seed:") and not behavior.parity_only
 
 
 def _full(behavior: Behavior) -> bool:
+    return not behavior.parity_only
+
+
+def _parity(behavior: Behavior) -> bool:
     return True
 
 
-PROFILES: dict[str, Callable[[Behavior], bool]] = {"core": _core, "full": _full}
+PROFILES: dict[str, Callable[[Behavior], bool]] = {"core": _core, "full": _full, PARITY: _parity}
 
 
 def in_profile(profile: str, behavior: Behavior) -> bool:

@@ -127,13 +127,13 @@ def query_ids(space: Space, **body: Any) -> set[str]:
 
 
 def assert_rpc_status(resp: WireResponse) -> dict[str, Any]:
-    """Assert the data-plane error body `{"code": int, "message": str, "details": []}`."""
+    """Assert the data-plane error body `{"code": int, "message": str, "details": [...]}`."""
     body = resp.json
     assert isinstance(body, dict), f"expected a JSON rpcStatus object, got {resp!r}"
     code = body.get("code")
     assert isinstance(code, int) and not isinstance(code, bool), f"`code` must be an int: {resp!r}"
     assert isinstance(body.get("message"), str), f"`message` must be a string: {resp!r}"
-    assert body.get("details") == [], f"`details` must be []: {resp!r}"
+    assert isinstance(body.get("details"), list), f"`details` must be a list: {resp!r}"
     return body
 
 

@@ -28,7 +28,7 @@ mutant = GROUP.mutant
 
 
 # -- fetch ----------------------------------------------------------------------------------------
-@mutant("fetch-plus-literal", "FETCH-ID-ENCODING")
+@mutant("fetch-plus-literal", "FETCH-ID-ENCODING", api_version="2026-07")
 async def fetch_plus_literal(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """A `+` in the fetch query string is read as a literal plus, not as a space."""
     if request.is_(*FETCH) and b"+" in request.query_string:
@@ -313,7 +313,7 @@ async def fetch_default_echo_alias(request: Request, forward: Forward, ctx: Ctx)
     return await with_namespace_echo(reply, ALIAS)
 
 
-@mutant("fetch-accepts-1001-ids", "FETCH-MAX-IDS")
+@mutant("fetch-accepts-1001-ids", "FETCH-MAX-IDS", api_version="2026-07")
 async def fetch_accepts_1001_ids(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """A fetch of more than 1000 ids is split and answered instead of rejected."""
     ids = [v for k, v in request.params() if k == "ids"] if request.is_(*FETCH) else []
