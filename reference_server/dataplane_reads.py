@@ -26,8 +26,8 @@ from reference_server.validation import (
     check_int,
     field,
     get_bool,
-    parse_dense,
     parse_int_param,
+    parse_query_dense,
     parse_sparse,
     resolve_namespace,
 )
@@ -89,7 +89,7 @@ def query(ctx: Context) -> Response:
             raise bad_request(f"Invalid request: '{name}' must be a number")
     vector, sparse, query_id = _query_selectors(ctx, body)
     store = ctx.store
-    dense_q = parse_dense(vector, store.dense_dimension, None) if vector is not None else None
+    dense_q = parse_query_dense(vector, store.dense_dimension) if vector is not None else None
     sparse_q = parse_sparse(sparse, ctx.version) if sparse is not None else None
     with store.lock:
         store.sync()

@@ -164,13 +164,20 @@ def rank_dense(
 
 
 def exact_dense(vectors: np.ndarray, metric: str, query: np.ndarray) -> np.ndarray:
-    """Exact float64 scores of a few rows (euclidean: squared distance)."""
+    """Exact float64 scores of a few rows (euclidean: squared distance).
+
+    An all-zero query has cosine 0 with every row (its cosine is undefined; 0 is what a
+    normalising implementation that guards the division gives), see docs/semantics.md.
+    """
     v = vectors.astype(np.float64)
     q = query.astype(np.float64)
     # einsum, not BLAS: a handful of rows is not worth waking BLAS threads.
     dots = np.einsum("ij,j->i", v, q)
     if metric == "cosine":
-        return dots / (np.linalg.norm(v, axis=1) * np.linalg.norm(q))
+        q_norm = np.linalg.norm(q)
+        if q_norm == 0.0:
+            return np.zeros(len(v), dtype=np.float64)
+        return dots / (np.linalg.norm(v, axis=1) * q_norm)
     if metric == "euclidean":
         diff = v - q
         return np.einsum("ij,ij->i", diff, diff)

@@ -174,7 +174,32 @@ def _values_type_error(vector_id: str | None) -> Exception:
 
 
 def parse_dense(values: Any, dimension: int, vector_id: str | None) -> np.ndarray:
-    """One dense vector as float32: right length, numbers only, finite, not all zero."""
+    """One stored dense vector as float32: right length, numbers only, finite, not all zero.
+
+    Only stored vectors must be non-zero (the documented upsert rule); a query vector is parsed
+    by `parse_query_dense`.
+    """
+    vector, array = _dense_values(values, dimension, vector_id)
+    if not (np.abs(array) >= ZERO_THRESHOLD).any():
+        if vector_id is None:
+            raise bad_request("Dense vectors must contain at least one non-zero value.")
+        raise zero_error(vector_id)
+    return vector
+
+
+def parse_query_dense(values: Any, dimension: int) -> np.ndarray:
+    """A query vector as float32: right length, numbers only, finite; all zeros allowed.
+
+    Clients query with `[0.0] * dimension` for filter-only lookups (docs/semantics.md gives the
+    scores such a query gets).
+    """
+    return _dense_values(values, dimension, None)[0]
+
+
+def _dense_values(
+    values: Any, dimension: int, vector_id: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(float32 vector, float64 array) of a dense vector's values, or 400."""
     if type(values) is not list or not _numbers_only(values):
         raise _values_type_error(vector_id)
     if len(values) != dimension:
@@ -183,11 +208,7 @@ def parse_dense(values: Any, dimension: int, vector_id: str | None) -> np.ndarra
     vector = _to_float32(array)
     if not np.isfinite(vector).all():
         raise bad_request("Invalid request: vector values must be finite numbers")
-    if not (np.abs(array) >= ZERO_THRESHOLD).any():
-        if vector_id is None:
-            raise bad_request("Dense vectors must contain at least one non-zero value.")
-        raise zero_error(vector_id)
-    return vector
+    return vector, array
 
 
 def parse_dense_batch(

@@ -347,9 +347,8 @@ def c_query_dimension(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/query", {"topK": 3, "vector": [0.5] * n})
 
 
-@case(lambda s: s.dense)
-def c_query_zero_vector(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
-    return _post("/query", {"topK": 3, "vector": [0.0] * shape.dimension})
+# No all-zero query vector case: only an all-zero UPSERT is documented as a 400; a query with one
+# is undocumented (clients send `[0.0] * dim` for filter-only lookups), so 200 and 400 both pass.
 
 
 @case()

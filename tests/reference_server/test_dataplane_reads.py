@@ -73,7 +73,6 @@ def test_query_filter_and_missing(dense: DataClient) -> None:
             "Cannot query index with dense 'vector_type' with only sparse vector",
         ),
         ({"topK": 1}, None),
-        ({"topK": 1, "vector": [0, 0, 0, 0]}, None),
         (
             {"topK": 1, "vector": [1, 2]},
             "Vector dimension 2 does not match the dimension of the index 4",
@@ -89,6 +88,48 @@ def test_query_filter_and_missing(dense: DataClient) -> None:
 )
 def test_query_errors(dense: DataClient, body: dict[str, Any], message: str | None) -> None:
     dense.assert_error(dense.post("/query", json=body), 400, message)
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [
+        ("cosine", {"v0": 0.0, "v1": 0.0, "v2": 0.0}),
+        # euclidean: the squared distance to the origin, |v|^2, ascending
+        ("euclidean", {"v0": 1.25, "v1": 2.25, "v2": 5.25}),
+        ("dotproduct", {"v0": 0.0, "v1": 0.0, "v2": 0.0}),
+    ],
+)
+def test_zero_query_vector_is_answered(
+    make_client: MakeClient, metric: str, expected: dict[str, float]
+) -> None:
+    """An all-zero query vector (filter-only lookups of LlamaIndex) gets every record scored."""
+    client = make_client(metric=metric)
+    seed(client, n=3)
+    body = client.query(topK=3, vector=[0.0, 0.0, 0.0, 0.0], includeMetadata=True)
+    scores = {m["id"]: m["score"] for m in body["matches"]}
+    assert scores == expected
+    if metric == "euclidean":
+        assert [m["id"] for m in body["matches"]] == ["v0", "v1", "v2"]
+    tiny = client.query(topK=3, vector=[1e-46, 0.0, -0.0, 0.0])  # zero once in float32
+    assert {m["id"]: m["score"] for m in tiny["matches"]} == expected
+    only_a = client.query(topK=3, vector=[0, 0, 0, 0], filter={"g": "a"})
+    assert sorted(m["id"] for m in only_a["matches"]) == ["v0", "v2"]
+
+
+def test_zero_query_vector_hybrid_and_sparse(make_client: MakeClient) -> None:
+    """A zero dense part adds 0 to a hybrid score; zero sparse weights score nothing."""
+    hybrid = make_client(metric="dotproduct")
+    hybrid.upsert(
+        [
+            {"id": "a", "values": [1, 0, 0, 0], "sparseValues": {"indices": [7], "values": [3]}},
+            {"id": "b", "values": [2, 0, 0, 0]},
+        ]
+    )
+    body = hybrid.query(topK=2, vector=[0, 0, 0, 0], sparseVector={"indices": [7], "values": [1]})
+    assert [(m["id"], m["score"]) for m in body["matches"]] == [("a", 3.0), ("b", 0.0)]
+    sparse = make_client(dimension=None, metric="dotproduct", vector_type="sparse")
+    sparse.upsert([{"id": "a", "sparseValues": {"indices": [1], "values": [1]}}])
+    assert sparse.query(topK=1, sparseVector={"indices": [1], "values": [0]})["matches"] == []
 
 
 def test_topk_edges(dense: DataClient) -> None:

@@ -17,6 +17,7 @@ from reference_server.validation import (
     parse_dense_batch,
     parse_int_param,
     parse_metadata,
+    parse_query_dense,
     parse_sparse,
     resolve_namespace,
 )
@@ -109,6 +110,17 @@ def test_dense_vector_rules() -> None:
     for bad in (["a", 1, 1, 1], [True, 1, 1, 1], [None, 1, 1, 1], [[1], 1, 1, 1], {"a": 1}, 1e39):
         rejects(parse_dense, bad, 4, "a")
     rejects(parse_dense, [1e39, 1, 1, 1], 4, "a")
+
+
+def test_query_vector_rules() -> None:
+    """A query vector follows the dense rules except that all zeros is allowed."""
+    assert parse_query_dense([0, 0, 0, 0], 4).tolist() == [0, 0, 0, 0]
+    assert parse_query_dense([0, 0, 1e-9, 0], 4).dtype == np.float32
+    assert rejects(parse_query_dense, [0, 0, 0], 4) == (
+        "Vector dimension 3 does not match the dimension of the index 4"
+    )
+    for bad in (["a", 0, 0, 0], [True, 0, 0, 0], [1e39, 0, 0, 0], "0,0,0,0"):
+        rejects(parse_query_dense, bad, 4)
 
 
 @pytest.mark.parametrize(
