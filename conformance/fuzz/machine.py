@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from conformance.fuzz.context import Failure, classify, current, delete_all, failure_type
 from conformance.fuzz.invalid_requests import InvalidRequest, invalid_requests, is_write
 from conformance.fuzz.model import IndexModel
+from conformance.fuzz.open_cases import SPEC_2026_07, outcome_open
 from conformance.fuzz.strategies import (
     dense_vectors,
     filters,
@@ -82,6 +83,11 @@ class DataPlaneMachine(RuleBasedStateMachine):
     def dense(self) -> bool:
         return self.shape.dense
 
+    @property
+    def hybrid(self) -> bool:
+        """Whether records may carry sparse values beside dense ones (a dotproduct index)."""
+        return self.shape.dense and self.shape.metric == "dotproduct"
+
     def teardown(self) -> None:
         for slot in sorted(self.touched):
             delete_all(self.ctx, self.index.host, self.names[slot])
@@ -138,7 +144,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
 
     # -- drawing --------------------------------------------------------------------------------
     def _id(self, data: st.DataObject) -> str:
-        pool = record_ids()
+        pool = record_ids(spaces=self.ctx.api_version[:7] >= SPEC_2026_07)
         if self.known:
             pool = st.one_of(st.sampled_from(self.known), pool)
         rid = data.draw(pool)
@@ -150,7 +156,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         record: dict[str, Any] = {"id": self._id(data)}
         if self.dense:
             record["values"] = data.draw(dense_vectors(self.shape.dimension))
-            if data.draw(HYBRID_CHOICE) == 0:
+            if self.hybrid and data.draw(HYBRID_CHOICE) == 0:
                 record["sparseValues"] = data.draw(sparse_vectors())
         else:
             record["sparseValues"] = data.draw(sparse_vectors())
@@ -180,7 +186,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         fields = data.draw(UPDATE_FIELDS)
         if "values" in fields and self.dense:
             body["values"] = data.draw(dense_vectors(self.shape.dimension))
-        if "sparse" in fields:
+        if "sparse" in fields and (self.hybrid or not self.dense):
             body["sparseValues"] = data.draw(sparse_vectors())
         if "meta" in fields or len(body) == 1:
             body["setMetadata"] = data.draw(metadata())
@@ -199,6 +205,8 @@ class DataPlaneMachine(RuleBasedStateMachine):
         slot = data.draw(SLOTS)
         self._settle(slot)
         flt = data.draw(filters(allow_empty=False))
+        if self.model.undecided(str(slot), flt):
+            return  # which records the filter selects is undocumented
         meta = data.draw(SET_METADATA)
         dry = data.draw(st.booleans())
         count = self.model.update_by_filter(str(slot), flt, meta, dry)
@@ -231,6 +239,8 @@ class DataPlaneMachine(RuleBasedStateMachine):
         slot = data.draw(SLOTS)
         self._settle(slot)
         flt = data.draw(filters(allow_empty=False))
+        if self.model.undecided(str(slot), flt):
+            return  # which records the filter selects is undocumented
         self.model.delete_filter(str(slot), flt)
         step = _post("/vectors/delete", {"filter": flt}, slot)
         self._run("delete-by-filter", step, {"type": "ok"}, False)
@@ -317,12 +327,14 @@ class DataPlaneMachine(RuleBasedStateMachine):
         if limit is not None:
             body["limit"] = limit
         ids = self.model.fetch_by_metadata(str(slot), flt)
+        maybe = self.model.undecided(str(slot), flt)
         expect = {
             "type": "fbm",
             "ids": ids,
+            "maybe": maybe,
             "limit": limit or 100,
             "dense": self.dense,
-            "vectors": self.model.fetch(str(slot), ids),
+            "vectors": self.model.fetch(str(slot), ids + maybe),
         }
         step = {**_post("/vectors/fetch_by_metadata", body, slot), "kind": "pages"}
         self._run("fetch-by-metadata", step, expect, True)
@@ -363,6 +375,10 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self, data: st.DataObject, requests: st.SearchStrategy[tuple[str, InvalidRequest]]
     ) -> None:
         name, step = data.draw(requests)
+        if outcome_open(name, step, self.ctx.api_version):
+            if not is_write(step):
+                self._run(f"open-{name}", step, {"type": "open"}, True)
+            return
         self._run(f"invalid-{name}", step, {"type": "error"}, False)
         if is_write(step):
             self._check_state(0)  # nothing may have changed

@@ -3,7 +3,9 @@
 Plain dicts and brute force: every query scores every record, every filter is interpreted on the
 fly. It is written from the API digest and docs/semantics.md only (never from the reference
 server), so that the two implementations disagreeing is evidence of a bug in one of them. It only
-models valid requests; callers construct requests they know to be valid or invalid.
+models valid requests; callers construct requests they know to be valid or invalid. Where the
+documentation leaves an outcome open, the model says so (a filter match of None, a namespace that
+may or may not be listed) instead of picking one.
 """
 
 from __future__ import annotations
@@ -92,11 +94,12 @@ def _elements(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _op_matches(op: str, operand: Any, present: bool, value: Any) -> bool:
+def _op_matches(op: str, operand: Any, present: bool, value: Any) -> bool | None:
     if op == "$exists":
         return present == operand
     if not present:
-        return False  # every other operator needs the field (semantics: $ne/$nin too)
+        # $eq, $in and the range operators need the field; $ne/$nin on a missing one: undocumented
+        return None if op in ("$ne", "$nin") else False
     items = _elements(value)
     if op == "$eq":
         return any(_same(v, operand) for v in items)
@@ -112,24 +115,40 @@ def _op_matches(op: str, operand: Any, present: bool, value: Any) -> bool:
     return {"$gt": v > x, "$gte": v >= x, "$lt": v < x, "$lte": v <= x}[op]
 
 
-def matches(flt: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None) -> bool:
-    """Does a record with `metadata` match the (valid) filter `flt`? `{}` matches everything."""
+def _all(states: Iterable[bool | None]) -> bool | None:
+    """Three-valued AND: False wins, then None (undocumented), then True."""
+    found = list(states)
+    return False if False in found else None if None in found else True
+
+
+def _any(states: Iterable[bool | None]) -> bool | None:
+    """Three-valued OR: True wins, then None (undocumented), then False."""
+    found = list(states)
+    return True if True in found else None if None in found else False
+
+
+def match_state(flt: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None) -> bool | None:
+    """Does a record with `metadata` match the (valid) filter `flt`: True, False, or None when the
+    documentation leaves it open ($ne/$nin on a missing field). `{}` matches everything."""
     if not flt:
         return True
     meta = metadata or {}
+    states: list[bool | None] = []
     for key, cond in flt.items():
         if key == "$and":
-            if not all(matches(sub, meta) for sub in cond):
-                return False
+            states.append(_all(match_state(sub, meta) for sub in cond))
         elif key == "$or":
-            if not any(matches(sub, meta) for sub in cond):
-                return False
+            states.append(_any(match_state(sub, meta) for sub in cond))
         else:
             present = key in meta
             ops = cond if isinstance(cond, dict) else {"$eq": cond}
-            if not all(_op_matches(op, x, present, meta.get(key)) for op, x in ops.items()):
-                return False
-    return True
+            states += [_op_matches(op, x, present, meta.get(key)) for op, x in ops.items()]
+    return _all(states)
+
+
+def matches(flt: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None) -> bool:
+    """Does a record with `metadata` surely match the (valid) filter `flt`?"""
+    return match_state(flt, metadata) is True
 
 
 # -- metadata -----------------------------------------------------------------------------------
@@ -189,32 +208,39 @@ class Candidate:
 
 
 class IndexModel:
-    """All namespaces of one index. A namespace exists exactly while it holds records (the fuzz
-    never creates namespaces explicitly)."""
+    """All namespaces of one index (the fuzz never creates namespaces explicitly). A namespace
+    exists while it holds records and is gone after `deleteAll`; one emptied by deleting its
+    records by id or filter may or may not still be listed (undocumented)."""
 
     def __init__(self, dimension: int | None, metric: str, vector_type: str = "dense") -> None:
         self.dimension = dimension or 0
         self.metric = metric
         self.vector_type = vector_type
         self.namespaces: dict[str, dict[str, Record]] = {}
+        self.emptied: set[str] = set()
 
     # -- reads of the model itself ---------------------------------------------------------------
     def records(self, ns: str) -> dict[str, Record]:
         return self.namespaces.get(ns, {})
 
     def count(self, ns: str) -> int | None:
-        """`vectorCount` in stats, None when the namespace does not exist."""
+        """`vectorCount` in stats: None when the namespace does not exist, 0 when it was emptied
+        by deletes of its records (listed with 0 or not at all, both conformant)."""
         recs = self.namespaces.get(ns)
-        return len(recs) if recs else None
+        if recs:
+            return len(recs)
+        return 0 if ns in self.emptied else None
 
     def _drop_if_empty(self, ns: str) -> None:
         if ns in self.namespaces and not self.namespaces[ns]:
             del self.namespaces[ns]
+            self.emptied.add(ns)
 
     # -- writes -------------------------------------------------------------------------------
     def upsert(self, ns: str, vectors: Sequence[Mapping[str, Any]]) -> int:
         """Replace or insert each record (last duplicate wins); returns `upsertedCount`."""
         space = self.namespaces.setdefault(ns, {})
+        self.emptied.discard(ns)
         for v in vectors:
             space[v["id"]] = Record(
                 _dense_of(v.get("values")) if self.vector_type == "dense" else None,
@@ -261,6 +287,7 @@ class IndexModel:
 
     def delete_all(self, ns: str) -> None:
         self.namespaces.pop(ns, None)
+        self.emptied.discard(ns)
 
     def delete_filter(self, ns: str, flt: Mapping[str, Any]) -> None:
         space = self.records(ns)
@@ -278,8 +305,13 @@ class IndexModel:
         return sorted(i for i in self.records(ns) if i.startswith(prefix))
 
     def fetch_by_metadata(self, ns: str, flt: Mapping[str, Any]) -> list[str]:
-        """Ids of matching records, bytewise ascending (pages are slices of this)."""
+        """Ids of the records that surely match, bytewise ascending."""
         return sorted(i for i, r in self.records(ns).items() if matches(flt, r.metadata))
+
+    def undecided(self, ns: str, flt: Mapping[str, Any] | None) -> list[str]:
+        """Ids of the records whose match with `flt` the documentation leaves open."""
+        space = self.records(ns)
+        return sorted(i for i, r in space.items() if match_state(flt, r.metadata) is None)
 
     def query(
         self,
@@ -308,12 +340,14 @@ class IndexModel:
                 qsparse, qdense = None, source.values
         out = []
         for i, record in space.items():
-            if not matches(flt, record.metadata):
+            state = match_state(flt, record.metadata)
+            if state is False:
                 continue
             score, scale = self._score(qdense, qsparse, record)
             tol = SCORE_REL * scale + SCORE_ABS
-            # a sparse index drops zero scores; negative ones (docs silent) may go too
-            optional = self.vector_type == "sparse" and score <= tol
+            # a sparse index drops zero scores; negative ones (docs silent) may go too; a record
+            # whose match is undocumented may be returned or not
+            optional = state is None or (self.vector_type == "sparse" and score <= tol)
             out.append(Candidate(i, score, tol, optional))
         return out
 

@@ -1,15 +1,19 @@
 """The response checks shared by the state machine and the reproducers (conformance/repro.py),
 on hand-made responses: tolerant where the API leaves room (ties, float32, a trailing empty page,
-`{}` metadata), strict everywhere else."""
+`{}` metadata, fetch_by_metadata order and page fill, an emptied namespace listed or not, requests
+whose rejection is undocumented), strict everywhere else."""
 
 from __future__ import annotations
 
 import pytest
 
+from conformance.fuzz.open_cases import outcome_open
 from conformance.repro.checks import (
     check_error,
+    check_fbm,
     check_fetch,
     check_list,
+    check_open,
     check_query,
     check_stats,
     record_problem,
@@ -211,3 +215,80 @@ def test_build_request_injects_the_namespace():
     step = {"method": "POST", "path": "/u", "content": '{"namespace":"@NAMESPACE@","x":NaN}'}
     step.update(slot=1, ns_in="content")
     assert build_request(step, ['a"b', 'a"b\\c'])[3] == b'{"namespace":"a\\"b\\\\c","x":NaN}'
+
+
+def test_stats_emptied_namespace_may_be_listed_with_zero_or_not():
+    exp = {"type": "stats", "counts": [0, None], "dimension": 8}
+    body = {"namespaces": {}, "dimension": 8, "totalVectorCount": 0}
+    assert check_stats(exp, ok(body), NAMES) is None
+    body["namespaces"]["ns"] = {"vectorCount": 0}
+    assert check_stats(exp, ok(body), NAMES) is None
+    body["namespaces"]["ns"] = {"vectorCount": 1}
+    body["totalVectorCount"] = 1
+    assert "expected 0" in check_stats(exp, ok(body), NAMES)
+
+
+def _fbm_pages(*pages):
+    out = []
+    for n, ids in enumerate(pages):
+        body = {"vectors": {i: {"id": i, "values": [1.0]} for i in ids}, "namespace": "ns"}
+        if n < len(pages) - 1:
+            body["pagination"] = {"next": f"t{n}"}
+        out.append(ok(body))
+    return {"pages": out}
+
+
+@pytest.mark.parametrize(
+    ("pages", "problem"),
+    [
+        ((["c", "a"], ["b"]), None),  # any order across pages
+        ((["a"], ["b"], ["c"]), None),  # pages need not be full
+        ((["a", "b"], ["c", "m"]), None),  # an undecided match may come
+        ((["a", "b", "c"],), "more than limit"),
+        ((["a", "b"], ["b", "c"]), "two pages"),
+        ((["a", "b"],), "expected"),
+        ((["a", "b"], ["c", "z"]), "expected"),
+    ],
+)
+def test_fbm_pages_are_a_set(pages, problem):
+    vectors = {i: {"id": i, "values": [1.0]} for i in "abcm"}
+    exp = {"ids": ["a", "b", "c"], "maybe": ["m"], "limit": 2, "dense": True, "vectors": vectors}
+    got = check_fbm(exp, _fbm_pages(*pages), NAMES)
+    assert got is None if problem is None else problem in got
+
+
+def test_open_outcome_accepts_any_answer_but_a_server_error():
+    assert check_open({}, ok({}, 200), NAMES) is None
+    assert check_open({}, ok({"code": 3}, 400), NAMES) is None
+    assert "server error" in check_open({}, ok({}, 500), NAMES)
+    assert "no HTTP response" in check_open({}, {"error": "ReadTimeout"}, NAMES)
+
+
+def _upsert(**vector):
+    return {"method": "POST", "path": "/vectors/upsert", "json": {"vectors": [vector]}}
+
+
+@pytest.mark.parametrize(
+    ("name", "step", "version", "open_"),
+    [
+        ("upsert-bad-id", _upsert(id="é"), "2025-10", True),
+        ("upsert-bad-id", _upsert(id="é"), "2026-07", False),
+        ("upsert-bad-id", _upsert(id="i" * 513), "2025-10", False),
+        ("upsert-bad-sparse", _upsert(id="a", sparseValues={"indices": [3, 3]}), "2026-07", True),
+        ("upsert-bad-sparse", _upsert(id="a", sparseValues={"indices": [1, 2]}), "2026-07", False),
+        ("upsert-non-finite", _upsert(id="a", values=["NaN"]), "2026-07", True),
+        ("upsert-non-finite", {"content": "{NaN}"}, "2026-07", False),
+        ("fetch-too-many-ids", {"params": []}, "2026-04", True),
+        ("fetch-too-many-ids", {"params": []}, "2026-07", False),
+        ("list-bad-limit", {"params": [["limit", "101"]]}, "2025-10", True),
+        ("list-bad-limit", {"params": [["limit", "abc"]]}, "2025-10", False),
+        ("fbm-bad-request", {"json": {"filter": {"g": 1}, "limit": 10001}}, "2025-10", True),
+        ("fbm-bad-request", {"json": {"filter": {"g": 1}, "limit": 0}}, "2025-10", False),
+        ("delete-bad-request", {"json": {}}, "2026-07", True),
+        ("delete-bad-request", {"json": {"ids": "a"}}, "2026-07", False),
+        ("garbage-body", {"content": "\ufeff{}"}, "2026-07", True),
+        ("query-bad-topk", {"json": {"topK": 0}}, "2024-07", False),
+    ],
+)
+def test_outcome_open_only_where_the_documentation_is_silent(name, step, version, open_):
+    assert outcome_open(name, step, version) is open_

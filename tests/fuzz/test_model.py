@@ -1,8 +1,9 @@
 """The model of the data plane (conformance/model.py) and the strategies feeding it, in-process.
 
-The model is the fuzzing oracle, so its semantics are pinned here against the digest and
-docs/semantics.md one rule at a time; the strategies are checked to produce only input the model
-(and the API) call valid, and every malformed filter to be one the model rejects.
+The model is the fuzzing oracle, so its semantics are pinned here against the digest one rule at a
+time, and what the documentation leaves open is pinned as open (None), never as the reference
+server's choice; the strategies are checked to produce only input the model (and the API) call
+valid, and every malformed filter to be one the model rejects.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ import pytest
 from hypothesis import given, settings
 
 from conformance.fuzz.invalid_requests import BAD_FILTERS
-from conformance.fuzz.model import FilterError, IndexModel, check_filter, f32, matches
+from conformance.fuzz.model import (
+    FilterError,
+    IndexModel,
+    check_filter,
+    f32,
+    match_state,
+    matches,
+)
 from conformance.fuzz.strategies import (
     dense_vectors,
     filters,
@@ -44,8 +52,12 @@ META = {"genre": "drama", "year": 2020.0, "tags": ["a", "b"], "flag": True, "emp
         ({"tags": {"$ne": "a"}}, False),
         ({"tags": {"$nin": ["c"]}}, True),
         ({"tags": {"$gt": 0}}, False),
-        ({"missing": {"$ne": "x"}}, False),  # $ne / $nin need the field
-        ({"missing": {"$nin": ["x"]}}, False),
+        ({"missing": {"$ne": "x"}}, None),  # $ne / $nin on a missing field: undocumented
+        ({"missing": {"$nin": ["x"]}}, None),
+        ({"$or": [{"genre": "drama"}, {"missing": {"$ne": "x"}}]}, True),
+        ({"$or": [{"genre": "x"}, {"missing": {"$ne": "x"}}]}, None),
+        ({"genre": "x", "missing": {"$ne": "x"}}, False),
+        ({"missing": {"$eq": "x"}}, False),
         ({"missing": {"$exists": False}}, True),
         ({"genre": {"$exists": True}}, True),
         ({"flag": 1}, False),  # booleans never equal numbers
@@ -62,7 +74,8 @@ META = {"genre": "drama", "year": 2020.0, "tags": ["a", "b"], "flag": True, "emp
 )
 def test_filter_semantics(flt, expected):
     check_filter(flt)
-    assert matches(flt, META) is expected
+    assert match_state(flt, META) is expected
+    assert matches(flt, META) is (expected is True)
 
 
 @pytest.mark.parametrize("flt", BAD_FILTERS, ids=repr)
@@ -75,7 +88,7 @@ def test_every_malformed_filter_is_invalid_in_the_model(flt):
 @given(flt=filters(), meta=metadata())
 def test_generated_filters_are_valid_and_evaluate(flt, meta):
     check_filter(flt)
-    assert matches(flt, meta) in (True, False)
+    assert match_state(flt, meta) in (True, False, None)
 
 
 @settings(max_examples=100, deadline=None)
@@ -157,12 +170,29 @@ def test_namespaces_vanish_when_emptied():
     m.upsert("o", [{"id": "a", "values": [1, 0]}])
     assert (m.count("n"), m.count("o")) == (1, 1)
     m.delete_filter("n", {"g": 1})
-    assert m.count("n") is None and m.count("o") == 1
+    assert m.count("n") == 0 and m.count("o") == 1  # 0: listed with 0 or not at all
     m.delete_ids("o", ["a", "never"])
-    assert m.count("o") is None
+    assert m.count("o") == 0
     m.upsert("n", [{"id": "a", "values": [1, 0]}])
+    assert m.count("n") == 1
     m.delete_all("n")
-    assert m.namespaces == {}
+    assert m.namespaces == {} and m.count("n") is None and m.count("x") is None
+
+
+def test_undecided_matches_are_optional_candidates_and_not_fetched_surely():
+    m = _model()
+    m.upsert("n", [{"id": "a", "values": [1, 0], "metadata": {"g": 1}}])
+    m.upsert("n", [{"id": "b", "values": [0, 1]}])
+    flt = {"g": {"$ne": 2}}
+    assert m.fetch_by_metadata("n", flt) == ["a"] and m.undecided("n", flt) == ["b"]
+    cands = {c.id: c.optional for c in m.query("n", vector=[1, 1], flt=flt)}
+    assert cands == {"a": False, "b": True}
+
+
+@settings(max_examples=100, deadline=None)
+@given(rid=record_ids(spaces=False))
+def test_ids_without_spaces(rid):
+    assert " " not in rid
 
 
 def test_list_is_bytewise_ascending():
