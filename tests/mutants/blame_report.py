@@ -2,11 +2,11 @@
 blames each mutant.
 
 Runs the whole suite once per mutant (all of them by default; `--jobs` at a time, 2 by default)
-and prints, per mutant, the behaviors the run blames (see `SuiteRun.blamed`) and those among
-them the mutant does not declare; then the mean number of blamed behaviors per mutant and the
-mutants whose blame is not exact. It measures, it does not gate: the gate is
-`test_precision.py`. The fuzz state machine's test is left out unless `--fuzz` (see
-`STATEFUL_TEST`).
+and prints, per mutant, the behaviors the run blames (failed: `suite_runs.BLAME`), those among
+them the mutant does not declare, and those left unverified (harness errors and the like); then
+the mean number of blamed behaviors per mutant and the mutants whose blame is not exact. It
+measures, it does not gate: the gate is `test_precision.py`. The fuzz state machine's test is
+left out unless `--fuzz` (see `suite_runs.STATEFUL_TEST`).
 """
 
 from __future__ import annotations
@@ -55,9 +55,12 @@ def main(argv: list[str] | None = None) -> int:
                 survived.append(name)
             if outside:
                 imprecise[name] = outside
-            blamed = ", ".join(f"{b}({o})" if o != "failed" else b for b, o in run.blamed.items())
+            blamed = ", ".join(run.blamed)
             print(f"{name}: {len(run.blamed)} blamed [{blamed}] exit {run.returncode} "
                   f"{run.wall:.0f}s", flush=True)  # fmt: skip
+            if run.unverified:
+                odd = ", ".join(f"{b}({o})" for b, o in run.unverified.items())
+                print(f"    unverified: {odd}", flush=True)
             if outside:
                 print(f"    NOT DECLARED: {', '.join(sorted(outside))}", flush=True)
     print(f"\nmutants: {len(names)}")

@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from conformance import catalog as catalog_mod
-from conformance.outcomes import PASSING
+from conformance.outcomes import (
+    CLEANUP_ERROR,
+    EXPECTED_FAILURE,
+    FAILED,
+    HARNESS_ERROR,
+    TARGET_UNAVAILABLE,
+)
 from tests.mutants.recorder import PROPERTY
 from tests.suite_runner import spawn_pytest
 
@@ -40,8 +46,12 @@ FOUND = (1, 4)
 # tests/fuzz/test_mutant_hunt.py, and its marker is the suite's to narrow.
 STATEFUL_TEST = "test_state_machine_agrees_with_model"
 
-# A behavior outcome that is not blame: passing, or never applicable to this target.
-NOT_BLAME = PASSING | {"not-applicable"}
+# The behavior outcomes that blame the target: non-conformant. A harness error, cleanup error or
+# unavailable target says the suite could not reach a verdict (e.g. its setup used the broken
+# operation as a means), which DESIGN.md routes away from the target on purpose: those are
+# `unverified`, reported but not counted against precision.
+BLAME = frozenset({FAILED, EXPECTED_FAILURE})
+UNVERIFIED = frozenset({HARNESS_ERROR, CLEANUP_ERROR, TARGET_UNAVAILABLE})
 
 
 @dataclass
@@ -55,18 +65,15 @@ class Failure:
 
 @dataclass
 class SuiteRun:
-    """The outcome of one suite run.
-
-    `blamed` maps each behavior whose roll-up is neither passing nor not-applicable to that
-    outcome (`failed`, `harness-error`, ...): every such behavior is one the report shows the
-    vendor as broken, so every one counts against precision, harness errors included.
-    """
+    """The outcome of one suite run: `blamed` and `unverified` map behaviors to their roll-up
+    outcome (see `BLAME`, `UNVERIFIED`)."""
 
     returncode: int | None
     failures: list[Failure] = field(default_factory=list)
     tests: int = 0
     output: str = ""
     blamed: dict[str, str] = field(default_factory=dict)
+    unverified: dict[str, str] = field(default_factory=dict)
     wall: float = 0.0
 
     @property
@@ -149,7 +156,9 @@ def run_suite(
         run.tests, run.failures = read_junit(junit)
     results = reports / "latest" / "results.json"
     if results.exists():
-        run.blamed = blamed_behaviors(json.loads(results.read_text(encoding="utf-8")))
+        data = json.loads(results.read_text(encoding="utf-8"))
+        run.blamed = behaviors_with(data, BLAME)
+        run.unverified = behaviors_with(data, UNVERIFIED)
     return run
 
 
@@ -169,12 +178,12 @@ def read_junit(path: Path) -> tuple[int, list[Failure]]:
     return len(cases), failures
 
 
-def blamed_behaviors(results: dict[str, Any]) -> dict[str, str]:
-    """Each behavior of a results.json roll-up that did not pass and was applicable: its outcome."""
+def behaviors_with(results: dict[str, Any], outcomes: frozenset[str]) -> dict[str, str]:
+    """Each behavior of a results.json roll-up whose outcome is one of `outcomes`: that outcome."""
     return {
         str(b["id"]): str(b["outcome"])
         for b in results.get("behaviors", [])
-        if b.get("outcome") not in NOT_BLAME
+        if b.get("outcome") in outcomes
     }
 
 

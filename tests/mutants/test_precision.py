@@ -1,9 +1,9 @@
 """One deviation, one blame: a mutant fails the behaviors it declares and nothing else.
 
 Each case runs the whole suite (not `-x`) against one mutant and checks that every behavior the
-run blames (any roll-up other than passed or not-applicable, harness errors included: the
-report shows them against those behaviors too) is one the mutant declares, or an extra listed
-for it in `tests.mutants.cascades` with its reason. The same run proves the mutant killed, so the
+run blames (rolled up as failed: see `tests.mutants.suite_runs.BLAME` for why harness errors
+are not blame) is one the mutant declares, or an extra listed for it in
+`tests.mutants.cascades` with its reason. The same run proves the mutant killed, so the
 `SAMPLE` mutants have no separate kill case. The fuzz state machine's test is left out (see
 `tests.mutants.suite_runs.STATEFUL_TEST`).
 
