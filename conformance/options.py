@@ -143,6 +143,14 @@ ALL_OPTIONS: tuple[Option, ...] = (
         "allow_create_index", "bool", "let the suite create (and always delete) temporary indexes"
     ),
     Option(
+        "metric",
+        "choice",
+        "the metric of the --target index, for a target whose control plane cannot describe it "
+        "(describe_index wins when --control-plane is given)",
+        "METRIC",
+        choices=("cosine", "euclidean", "dotproduct"),
+    ),
+    Option(
         "no_auth_enforcement",
         "bool",
         "the target accepts any API key (e.g. Pinecone Local): behaviors that need a missing or "

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conformance.suite._helpers import approx, assert_invalid, ok
+from conformance.suite._helpers import approx, assert_invalid, by_metric, ok
 from conformance.suite._query_helpers import (
     assert_distinct,
     close,
@@ -132,7 +132,7 @@ def _scored(space: Space, n: int = 8) -> tuple[list[float], dict[str, float]]:
     return query, expected
 
 
-@pytest.mark.behavior("QUERY-COSINE-SCORE", "QUERY-DOTPRODUCT-SCORE", "QUERY-EUCLIDEAN-ASCENDING")
+@by_metric(("QUERY-COSINE-SCORE",), ("QUERY-EUCLIDEAN-ASCENDING",), ("QUERY-DOTPRODUCT-SCORE",))
 def test_scores_follow_metric(metric_space):
     """Each score is the metric's documented formula (cosine, dot product, squared L2)."""
     query, expected = _scored(metric_space)
@@ -145,7 +145,7 @@ def test_scores_follow_metric(metric_space):
         )
 
 
-@pytest.mark.behavior("QUERY-ORDER-DESCENDING", "QUERY-EUCLIDEAN-ASCENDING")
+@by_metric(("QUERY-ORDER-DESCENDING",), ("QUERY-EUCLIDEAN-ASCENDING",), ("QUERY-ORDER-DESCENDING",))
 @pytest.mark.parametrize("top_k", [3, 8])
 def test_most_similar_first(metric_space, top_k):
     """Matches come most similar first: descending scores, ascending for euclidean."""

@@ -40,14 +40,20 @@ def test_stats_metric_and_vector_type(metric_space):
     assert stats.get("vectorType") == "dense", stats
 
 
-@pytest.mark.behavior("STATS-METRIC-VECTORTYPE", "STATS-SPARSE-NO-DIMENSION")
+@pytest.mark.behavior("STATS-METRIC-VECTORTYPE")
+def test_stats_sparse_metric_and_vector_type(sparse_space):
+    """A sparse index reports `vectorType: sparse` and metric dotproduct."""
+    stats = ok(sparse_space.stats())
+    assert stats.get("vectorType") == "sparse", stats
+    assert stats.get("metric") == "dotproduct", stats
+
+
+@pytest.mark.behavior("STATS-SPARSE-NO-DIMENSION")
 def test_stats_sparse_index(sparse_space):
-    """A sparse index reports `vectorType: sparse`, metric dotproduct and no dimension."""
+    """Stats of a sparse index leave out `dimension`."""
     seed_upsert(sparse_space, sparse_space.vectors.records(2))
     stats = stats_when(sparse_space, lambda s: ns_count(s, sparse_space.ns) == 2, "count 2")
     assert "dimension" not in stats, stats
-    assert stats.get("vectorType") == "sparse"
-    assert stats.get("metric") == "dotproduct"
 
 
 @pytest.mark.behavior("STATS-TOTAL-SUM")

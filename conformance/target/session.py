@@ -5,6 +5,7 @@ one way the plugin and the fuzz command start a target and learn why it could no
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import uuid
 from dataclasses import dataclass
@@ -67,11 +68,18 @@ def probe_index(
             f"answered {response!r}",
         )
     kind = stats.get("vectorType") or stats.get("vector_type")
+    # The stats `metric` is only a last resort (STATS-METRIC-VECTORTYPE judges whether it is
+    # there): `SuiteSession` prefers describe_index and a declared --metric.
     dimension = stats.get("dimension")
     if kind is None:
         kind = "dense" if dimension else "sparse"
     host = urlsplit(url).hostname or url
     return IndexInfo(host.split(".")[0], url, dimension, stats.get("metric"), kind)
+
+
+def _host(url: str) -> str:
+    """The host[:port] of a URL or of a bare host name, lower-cased, for matching index hosts."""
+    return (urlsplit(url if "://" in url else f"//{url}").netloc or url).lower()
 
 
 def environment_host(cfg: TargetConfig, http: httpx.Client) -> str:
@@ -147,6 +155,7 @@ class SuiteSession:
                 self.sparse = self.indexes[1]
             if cfg.hybrid_target:
                 self.hybrid = self.indexes[2 if cfg.sparse_target else 1]
+            self._declared_metrics()
         dense = [i for i in self.indexes if i.vector_type == "dense"]
         if self.primary is None or self.primary.vector_type != "dense":
             self.primary = self.primary if not dense else dense[0]
@@ -156,6 +165,42 @@ class SuiteSession:
         self.hybrid = self.hybrid or next((i for i in dense if i.metric == "dotproduct"), None)
         self.started = True
         return self
+
+    def _declared_metrics(self) -> None:
+        """Each probed index's metric from describe_index (its host matched in GET /indexes)
+        when a control plane is known, else --metric for the main index; a stats response that
+        omits or misstates `metric` then cannot switch the metric tests off or mislead them."""
+        described = self._described_metrics()
+        for n, info in enumerate(self.indexes):
+            metric = described.get(_host(info.host))
+            if metric is None and n == 0 and self.cfg.metric:
+                metric = self.cfg.metric
+            if metric is not None and metric != info.metric:
+                self.indexes[n] = dataclasses.replace(info, metric=metric)
+        self.primary = self.indexes[0]
+        self.sparse = self.indexes[1] if self.cfg.sparse_target else None
+        if self.cfg.hybrid_target:
+            self.hybrid = self.indexes[2 if self.cfg.sparse_target else 1]
+
+    def _described_metrics(self) -> dict[str, str]:
+        """{index host: metric} from the control plane's index list (empty when unknown)."""
+        client = self.control_client()
+        if client is None:
+            return {}
+        try:
+            listed = client.list_indexes()
+        except httpx.TransportError:
+            return {}
+        body = listed.json if listed.status == 200 else None
+        models = body.get("indexes") if isinstance(body, dict) else None
+        out: dict[str, str] = {}
+        for model in models if isinstance(models, list) else []:
+            if not isinstance(model, dict) or not isinstance(model.get("host"), str):
+                continue
+            metric = model.get("metric")
+            if metric in METRICS:
+                out[_host(model["host"])] = metric
+        return out
 
     def close(self) -> list[str]:
         """Delete the temporary indexes, stop the embedded server, close connections (idempotent).

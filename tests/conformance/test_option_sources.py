@@ -84,6 +84,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "environment": ("us-east1-gcp", "us-east1-gcp"),
     "behavior": ("UPSERT-*", ("UPSERT-*",)),
     "extra_target": ("http://127.0.0.1:9/extra", ("http://127.0.0.1:9/extra",)),
+    "metric": ("euclidean", "euclidean"),
 }
 KIND_SAMPLES: dict[str, tuple[str, Any]] = {
     "url": ("http://127.0.0.1:9/idx/", "http://127.0.0.1:9/idx"),
