@@ -245,7 +245,8 @@ ALL_OPTIONS: tuple[Option, ...] = (
     Option(
         "profile",
         "choice",
-        "core: the seed document's behaviors; full: every behavior (default)",
+        "core: the seed document's behaviors; full: every documented behavior (default); "
+        "reference-parity: also the reference server's own decisions (not conformance)",
         "|".join(sorted(PROFILES)),
         commands=frozenset({RUN}),
         section=GATING,
