@@ -71,3 +71,11 @@ def test_recorder_first_failing_phase_decides() -> None:
     assert got["t1"]["duration"] == pytest.approx(0.4)
     assert got["t2"]["outcome"] == "cleanup-error" and got["t2"]["when"] == "teardown"
     assert got["t3"]["outcome"] == "harness-error"
+
+
+def test_setup_failures_are_harness_errors() -> None:
+    """A test's own setup that did not work is no verdict on the behavior under test, even when
+    the suite's test code raised it."""
+    for in_test in (True, False):
+        outcome = oc.classify_failure("call", oc.SetupFailed, raised_in_test_code=in_test)
+        assert outcome == oc.HARNESS_ERROR
