@@ -671,3 +671,21 @@ async def delete_accepts_1001_ids(request: Request, forward: Forward, ctx: Ctx) 
         if not reply.ok:
             return reply
     return reply
+
+
+# -- the seed document's request forms ------------------------------------------------------------
+@mutant("upsert-json-content-type-only", "SEED-UPSERT-FORM-CONTENT-TYPE")
+async def upsert_json_content_type_only(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """An upsert whose Content-Type is not application/json (curl `-d`) is refused with 415."""
+    types = [v for k, v in request.headers if k.lower() == b"content-type"]
+    if request.is_(*UPSERT) and types and not types[0].startswith(b"application/json"):
+        return rpc_error(415, 3, "Content-Type must be application/json")
+    return await forward(request)
+
+
+@mutant("deleteall-default-namespace-noop", "SEED-DELETEALL-DEFAULT-NAMESPACE")
+async def deleteall_default_namespace_noop(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """`deleteAll` without a namespace (or with `""`) answers 200 `{}` and deletes nothing."""
+    if request.is_(*DELETE) and is_delete_all(request) and not namespace_of(request):
+        return Reply(200, [(b"content-type", b"application/json")]).with_json({})
+    return await forward(request)
