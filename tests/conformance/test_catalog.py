@@ -123,3 +123,33 @@ def test_packaged_catalog_is_valid() -> None:
     if not catalog.DEFAULT_PATH.exists():
         pytest.skip("no packaged catalog yet")
     assert len(catalog.load()) > 0
+
+
+PARITY = (
+    GOOD
+    + """
+[[behavior]]
+id = "NE-MISSING"
+area = "filters"
+level = "SHOULD"
+statement = "s"
+source = "seed: reference server"
+profile = "reference-parity"
+"""
+)
+
+
+def test_reference_parity_only_in_its_own_profile() -> None:
+    cat = catalog.parse(PARITY)
+    parity, seed = cat["NE-MISSING"], cat["UPSERT-OVERWRITES"]
+    assert parity.parity_only and not seed.parity_only
+    assert not catalog.in_profile("full", parity) and not catalog.in_profile("core", parity)
+    assert catalog.in_profile("reference-parity", parity)
+    assert all(catalog.in_profile("reference-parity", b) for b in cat.values())
+    assert catalog.in_profile("core", seed) and catalog.in_profile("full", seed)
+    assert set(catalog.PROFILES) == {"core", "full", "reference-parity"}
+
+
+def test_profile_field_is_checked() -> None:
+    with pytest.raises(catalog.CatalogError, match="profile must be reference-parity"):
+        catalog.parse("[[behavior]]\n" + BASE + 'profile = "full"')
