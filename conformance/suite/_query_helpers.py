@@ -18,6 +18,7 @@ from typing import Any
 from conformance.suite._helpers import at_least, ok
 from conformance.target.client import WireResponse
 from conformance.target.space import Space
+from conformance.target.vectors import batches
 
 Vector = Sequence[float]
 Sparse = dict[str, list]
@@ -101,13 +102,15 @@ def select_all(space: Space, records: Sequence[dict[str, Any]]) -> dict[str, Any
 
 
 def seed(space: Space, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Upsert `records` into the Space and wait until a query sees all of them.
+    """Upsert `records` (in batches under the request limits) into the Space and wait until a
+    query sees all of them.
 
     Returns a query body (without topK) that selects every record, for later queries.
     """
-    resp = space.upsert(list(records))
-    body = ok(resp)
-    assert body.get("upsertedCount") == len(records), f"upsertedCount: {resp!r}"
+    for batch in batches(records):
+        resp = space.upsert(batch)
+        body = ok(resp)
+        assert body.get("upsertedCount") == len(batch), f"upsertedCount: {resp!r}"
     probe = select_all(space, records)
     want = {r["id"] for r in records}
     space.eventually(

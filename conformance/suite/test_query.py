@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from conformance.suite._helpers import approx, assert_invalid, by_metric, ok
+from conformance.outcomes import NOT_APPLICABLE_PREFIX
+from conformance.suite._helpers import approx, assert_invalid, by_metric, ok, setting_up
 from conformance.suite._query_helpers import (
     assert_distinct,
     close,
@@ -123,11 +124,21 @@ def test_response_shape(request, kind):
 
 
 def _scored(space: Space, n: int = 8) -> tuple[list[float], dict[str, float]]:
-    """Records r1..rn, a query vector, and each record's expected score under the index metric."""
-    records = space.vectors.records(n, start=1)
-    query = space.vectors.dense(100)
+    """Records r1..rn, a query vector, and each record's expected score under the index metric,
+    far apart by construction: an order never rests on a chance near-tie at any dimension."""
+    vectors = space.vectors.ranked(n)
+    if vectors is None:
+        pytest.skip(
+            f"{NOT_APPLICABLE_PREFIX}{n} records cannot have distinct {space.index.metric} "
+            f"scores in {space.index.dimension} dimension(s)"
+        )
+    records: list[dict[str, Any]] = [
+        {"id": f"r{i}", "values": values} for i, values in enumerate(vectors, start=1)
+    ]
+    query = space.vectors.axis()
     expected = {r["id"]: score(space.index.metric, query, r["values"]) for r in records}
-    assert_distinct(list(expected.values()))
+    with setting_up("separating the expected scores"):
+        assert_distinct(list(expected.values()))
     seed(space, records)
     return query, expected
 
@@ -164,11 +175,11 @@ def test_most_similar_first(metric_space, top_k):
 @pytest.mark.behavior("QUERY-BY-ID-SELF-FIRST")
 def test_query_by_id_returns_record_first(metric_space):
     """Querying by id scores the stored vector, so the record itself comes first."""
-    v = metric_space.vectors
-    records = [{"id": f"u{i}", "values": v.unit(i)} for i in range(6)]
+    directions = metric_space.vectors.directions(6)  # two on a one-dimension index
+    records = [{"id": f"u{i}", "values": values} for i, values in enumerate(directions)]
     seed(metric_space, records)
     self_score = {"cosine": 1.0, "dotproduct": 1.0, "euclidean": 0.0}[metric_space.index.metric]
-    for target in ("u2", "u5"):
+    for target in ("u2", "u5") if len(records) == 6 else ("u1",):
         found = matches_of(metric_space.query(topK=3, id=target))
         assert found and found[0]["id"] == target, found
         assert close(found[0].get("score"), self_score), found[0]
@@ -274,19 +285,37 @@ def test_sparse_excludes_zero_scores(sparse_space):
     assert got == ["hit"], got
 
 
+# Sparse parts of the hybrid records: with the `ranked` dense parts the sums are at least 0.1
+# apart at any dimension, in an order neither part has alone.
+HYBRID_SPARSE = (1.5, 0.25, 2.0, 0.5, 1.0, 1.25)
+
+
 @pytest.mark.behavior("QUERY-HYBRID-SCORE")
 def test_hybrid_scores(hybrid_space):
     """A hybrid query scores dense dot product plus sparse dot product."""
     v = hybrid_space.vectors
-    records = [
-        {"id": f"h{i}", "values": v.dense(i), "sparseValues": v.sparse(i)} for i in range(1, 7)
+    dense = v.ranked(len(HYBRID_SPARSE))
+    if dense is None:
+        pytest.skip(f"{NOT_APPLICABLE_PREFIX}the hybrid index cannot separate dense scores")
+    records: list[dict[str, Any]] = [
+        {
+            "id": f"h{k}",
+            "values": values,
+            "sparseValues": {"indices": [k, 10 + k], "values": [w, 0.5]},
+        }
+        for k, (values, w) in enumerate(zip(dense, HYBRID_SPARSE, strict=True))
     ]
-    q_dense, q_sparse = v.dense(100), v.sparse(100)
+    q_dense = v.axis()
+    q_sparse: dict[str, list] = {
+        "indices": list(range(len(records))),
+        "values": [1.0] * len(records),
+    }
     expected = {
         r["id"]: dot(q_dense, r["values"]) + sparse_dot(q_sparse, r["sparseValues"])
         for r in records
     }
-    assert_distinct(list(expected.values()))
+    with setting_up("separating the expected scores"):
+        assert_distinct(list(expected.values()))
     seed(hybrid_space, records)
     found = matches_of(hybrid_space.query(topK=len(records), vector=q_dense, sparseVector=q_sparse))
     assert [m["id"] for m in found] == sorted(expected, key=expected.__getitem__, reverse=True)

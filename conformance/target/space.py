@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from conformance.target import waiting
 from conformance.target.client import DataPlaneClient, WireResponse
 from conformance.target.indexes import IndexInfo
-from conformance.target.vectors import VectorFactory
+from conformance.target.vectors import VectorFactory, batches
 
 T = TypeVar("T")
 FETCH_CHUNK = 1000
@@ -145,10 +145,15 @@ class Space:
             self.eventually(probe, check, f"ids {_short(chunk)} fetchable")
 
     def upsert_visible(self, vectors: Sequence[dict[str, Any]], **extra: Any) -> WireResponse:
-        """Upsert (asserting 200) and wait until every upserted id is fetchable."""
-        response = self.upsert(vectors, **extra)
-        if response.status != 200:
-            raise AssertionError(f"upsert of {len(vectors)} records failed: {response!r}")
+        """Upsert (asserting 200) in batches under the documented request limits, and wait until
+        every upserted id is fetchable; the last batch's response."""
+        response: WireResponse | None = None
+        for batch in batches(vectors):
+            response = self.upsert(batch, **extra)
+            if response.status != 200:
+                raise AssertionError(f"upsert of {len(batch)} records failed: {response!r}")
+        if response is None:
+            raise ValueError("upsert_visible needs at least one record")
         self._visible([v["id"] for v in vectors], extra.get("namespace"))
         return response
 
