@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.options import (
     ALL_OPTIONS,
@@ -147,9 +148,13 @@ def _env_value(option: Option, env: Mapping[str, str]) -> tuple[str, str] | None
 
 
 def _merge(
-    cli: Mapping[str, Any], env: Mapping[str, str], options: tuple[Option, ...]
+    cli: Mapping[str, Any],
+    env: Mapping[str, str],
+    options: tuple[Option, ...],
+    bare: set[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The given values of `options` (no defaults), converted, and where each came from."""
+    """The given values of `options` (no defaults), converted, and where each came from;
+    `bare` collects the URLs made from a host given without a scheme."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     from_env = _env_value(OPTIONS_BY_DEST["config"], env)
@@ -164,17 +169,50 @@ def _merge(
             where = f"{config_path}: {option.key}"
             values[option.dest] = convert(option, file_values[option.dest], where)
             sources[option.dest] = where
+            _note_bare(file_values[option.dest], values[option.dest], bare)
         found = _env_value(option, env)
         if found is not None:
             where = f"environment variable {found[1]}"
             values[option.dest], sources[option.dest] = convert(option, found[0], where), where
+            _note_bare(found[0], values[option.dest], bare)
         raw = cli.get(option.dest)
         if raw is None or (option.kind == "list" and not raw):
             continue
         values[option.dest] = convert(option, raw, option.flag)
         sources[option.dest] = option.flag
+        _note_bare(raw, values[option.dest], bare)
     register_secret(values.get("api_key"))
     return values, sources
+
+
+def _note_bare(raw: Any, converted: Any, bare: set[str] | None) -> None:
+    """Remember which converted URLs came from a host without a scheme (`--target HOST`)."""
+    if bare is None or not isinstance(converted, str | tuple):
+        return
+    items = raw.split(",") if isinstance(raw, str) else raw
+    given = [i.strip() for i in items if isinstance(i, str) and i.strip()]
+    urls = [converted] if isinstance(converted, str) else list(converted)
+    if len(given) == len(urls):
+        bare.update(u for g, u in zip(given, urls, strict=True) if "://" not in g)
+
+
+def _adopt_scheme(values: dict[str, Any], bare: set[str]) -> None:
+    """A data-plane host given without a scheme takes the scheme of the control plane (or
+    controller) URL the user gave, as hosts described by that control plane do: http for a
+    local emulator; https otherwise."""
+    given = values.get("control_plane") or values.get("controller_url")
+    scheme = urlsplit(given).scheme if given else ""
+    if scheme != "http":
+        return
+
+    def adopt(url: str) -> str:
+        return "http://" + url.split("://", 1)[1] if url in bare else url
+
+    for dest in ("target", "sparse_target", "hybrid_target"):
+        if isinstance(values.get(dest), str):
+            values[dest] = adopt(values[dest])
+    if values.get("extra_target"):
+        values["extra_target"] = tuple(adopt(u) for u in values["extra_target"])
 
 
 # -- resolution -------------------------------------------------------------------------------
@@ -186,7 +224,9 @@ def resolve(
     For the embedded server without a key, a random key is made up (so auth behaviors apply);
     `embedded_key` fixes it instead (tests).
     """
-    values, sources = _merge(cli, os.environ if env is None else env, OPTIONS)
+    bare: set[str] = set()
+    values, sources = _merge(cli, os.environ if env is None else env, OPTIONS, bare)
+    _adopt_scheme(values, bare)
     return _validate(values, sources, embedded_key)
 
 

@@ -17,7 +17,7 @@ from conformance.config import TargetConfig
 from conformance.outcomes import ExitCode
 from conformance.redact import redact
 from conformance.target.client import ControlPlaneClient, DataPlaneClient, make_http
-from conformance.target.indexes import IndexInfo, TemporaryIndexes
+from conformance.target.indexes import IndexInfo, TemporaryIndexes, index_url
 from conformance.target.launcher import IndexSpec, LaunchError, RunningServer, start_server
 from conformance.target.space import Space
 
@@ -83,7 +83,8 @@ def _host(url: str) -> str:
 
 
 def environment_host(cfg: TargetConfig, http: httpx.Client) -> str:
-    """The seed's addressing: `https://NAME-PROJECT.svc.ENV.pinecone.io`, PROJECT from whoami."""
+    """The seed's addressing: `NAME-PROJECT.svc.ENV.pinecone.io`, PROJECT from whoami, with the
+    controller URL's scheme."""
     controller = cfg.controller_url or f"https://controller.{cfg.environment}.pinecone.io"
     client = ControlPlaneClient(controller, cfg.api_key, None, timeout=PROBE_TIMEOUT, http=http)
     try:
@@ -103,7 +104,7 @@ def environment_host(cfg: TargetConfig, http: httpx.Client) -> str:
         raise TargetError(
             "usage", f"{controller}/actions/whoami gave no project_name: {response!r}"
         )
-    return f"https://{cfg.index_name}-{project}.svc.{cfg.environment}.pinecone.io"
+    return index_url(f"{cfg.index_name}-{project}.svc.{cfg.environment}.pinecone.io", controller)
 
 
 class SuiteSession:
