@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference_server.errors import ApiError, bad_request
+from reference_server.read_capacity import ON_DEMAND, describe_read_capacity, parse_read_capacity
 
 METRICS = ("cosine", "euclidean", "dotproduct")
 VECTOR_TYPES = ("dense", "sparse")
@@ -46,6 +47,7 @@ class IndexModel:
     vector_type: str = "dense"
     deletion_protection: str = "disabled"
     tags: dict[str, str] = field(default_factory=dict)
+    read_capacity: dict[str, Any] = field(default_factory=lambda: dict(ON_DEMAND))
     cloud: str = DEFAULT_CLOUD
     region: str = DEFAULT_REGION
     vector_field: str = ""
@@ -56,7 +58,13 @@ class IndexModel:
             self.vector_field = "_values" if self.vector_type == "dense" else "_sparse_values"
 
     def describe(self) -> dict[str, Any]:
-        """The IndexModel body, classic and 2026-07 fields together."""
+        """The IndexModel body, classic and 2026-07 fields together.
+
+        `read_capacity` sits under `spec.serverless` (required there by the 2025-10 and 2026-04
+        schemas) and at the top level (2026-07); `tags` is always an object (`IndexTags`).
+        """
+        read_capacity = describe_read_capacity(self.read_capacity)
+        serverless = {"cloud": self.cloud, "region": self.region, "read_capacity": read_capacity}
         if self.vector_type == "dense":
             vector = {"type": "dense_vector", "dimension": self.dimension, "metric": self.metric}
         else:
@@ -68,17 +76,18 @@ class IndexModel:
             {
                 "metric": self.metric,
                 "host": self.host,
-                "spec": {"serverless": {"cloud": self.cloud, "region": self.region}},
+                "spec": {"serverless": serverless},
                 "status": {"ready": True, "state": "Ready"},
                 "vector_type": self.vector_type,
                 "deletion_protection": self.deletion_protection,
-                "tags": dict(self.tags) if self.tags else None,
+                "tags": dict(self.tags),
                 "schema": {"fields": {self.vector_field: vector}},
                 "deployment": {
                     "deployment_type": "managed",
                     "cloud": self.cloud,
                     "region": self.region,
                 },
+                "read_capacity": describe_read_capacity(self.read_capacity),
             }
         )
         return body
@@ -184,16 +193,20 @@ def _parse_classic_create(name: str, body: dict[str, Any]) -> IndexModel:
     metric = _get(body, "metric", str)
     vector_type = _get(body, "vector_type", str) or "dense"
     cloud, region = DEFAULT_CLOUD, DEFAULT_REGION
+    read_capacity = None
     serverless = _get(spec, "serverless", dict, "spec.")
     if serverless is not None:
         cloud = _get(serverless, "cloud", str, "spec.serverless.") or DEFAULT_CLOUD
         region = _get(serverless, "region", str, "spec.serverless.") or DEFAULT_REGION
+        read_capacity = _read_capacity(serverless, "spec.serverless.")
     elif spec.get("pod") is not None and vector_type == "sparse":
         raise bad_request("Sparse vector type is not supported for pod indexes")
     elif spec.get("pod") is None and spec.get("byoc") is None:
         raise unprocessable("spec: expected one of `serverless`, `pod`, `byoc`")
     dimension, metric = check_definition(name, dimension, metric, vector_type)
-    return IndexModel(name, dimension, metric, vector_type, cloud=cloud, region=region)
+    model = IndexModel(name, dimension, metric, vector_type, cloud=cloud, region=region)
+    model.read_capacity = read_capacity or model.read_capacity
+    return model
 
 
 def _parse_schema_create(name: str, body: dict[str, Any]) -> IndexModel:
@@ -218,24 +231,42 @@ def _parse_schema_create(name: str, body: dict[str, Any]) -> IndexModel:
     if deployment is not None and deployment.get("deployment_type", "managed") == "managed":
         cloud = _get(deployment, "cloud", str, "deployment.") or DEFAULT_CLOUD
         region = _get(deployment, "region", str, "deployment.") or DEFAULT_REGION
-    return IndexModel(
+    model = IndexModel(
         name, dimension, metric, vector_type, cloud=cloud, region=region, vector_field=field_name
     )
+    model.read_capacity = _read_capacity(body, "") or model.read_capacity
+    return model
+
+
+def _read_capacity(container: dict[str, Any], where: str) -> dict[str, Any] | None:
+    """The `read_capacity` asked for in `container`, or None when absent."""
+    value = container.get("read_capacity")
+    if value is None:
+        return None
+    return parse_read_capacity(value, f"{where}read_capacity", unprocessable)
 
 
 def apply_configure(model: IndexModel, body: Any) -> None:
-    """Apply a PATCH body: `deletion_protection`, and `tags` merged with `""` removing a tag.
+    """Apply a PATCH body: `deletion_protection`, `tags` merged with `""` removing a tag, and
+    `read_capacity` (`spec.serverless.read_capacity`, or top-level from 2026-07) replaced.
 
-    Other configurable fields (pod size, read capacity, embed) have no effect here. Validates the
-    whole body before changing anything.
+    Other configurable fields (pod size, embed) have no effect here. Validates the whole body
+    before changing anything.
     """
     if not isinstance(body, dict):
         kind = _json_type(body)
         raise unprocessable(f"invalid type: {kind}, expected struct ConfigureIndexRequest")
     protection = _protection(body)
     tags = _tags(body)
+    read_capacity = _read_capacity(body, "")
+    spec = _get(body, "spec", dict)
+    serverless = _get(spec, "serverless", dict, "spec.") if spec is not None else None
+    if serverless is not None:
+        read_capacity = _read_capacity(serverless, "spec.serverless.") or read_capacity
     if protection is not None:
         model.deletion_protection = protection
+    if read_capacity is not None:
+        model.read_capacity = read_capacity
     for key, value in (tags or {}).items():
         if value == "":
             model.tags.pop(key, None)

@@ -12,6 +12,15 @@ from reference_server.indexes import IndexModel
 from tests.reference_server.asgi_client import AsgiClient
 
 SERVERLESS = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
+ON_DEMAND = {"mode": "OnDemand", "status": {"state": "Ready"}}
+DEDICATED = {
+    "mode": "Dedicated",
+    "dedicated": {"node_type": "t1", "scaling": "Manual", "manual": {"replicas": 2, "shards": 3}},
+}
+DEDICATED_RESPONSE = {
+    **DEDICATED,
+    "status": {"state": "Ready", "current_replicas": 2, "current_shards": 3},
+}
 
 
 class FakeManager:
@@ -77,15 +86,16 @@ def test_create_dense_classic_body_describes_both_shapes(client: AsgiClient) -> 
         "dimension": 8,
         "metric": "euclidean",
         "host": "http://127.0.0.1:6001",
-        "spec": SERVERLESS,
+        "spec": {"serverless": {**SERVERLESS["serverless"], "read_capacity": ON_DEMAND}},
         "status": {"ready": True, "state": "Ready"},
         "vector_type": "dense",
         "deletion_protection": "disabled",
-        "tags": None,
+        "tags": {},
         "schema": {
             "fields": {"_values": {"type": "dense_vector", "dimension": 8, "metric": "euclidean"}}
         },
         "deployment": {"deployment_type": "managed", "cloud": "aws", "region": "us-east-1"},
+        "read_capacity": ON_DEMAND,
     }
     assert client.get("/indexes/idx-1").json() == body
     assert client.get("/indexes").json() == {"indexes": [body]}
@@ -121,7 +131,9 @@ def test_create_with_2026_07_body(client: AsgiClient) -> None:
     assert response.status_code == 201, response.text
     body = response.json()
     assert (body["dimension"], body["metric"], body["vector_type"]) == (4, "dotproduct", "dense")
-    assert body["spec"] == {"serverless": {"cloud": "gcp", "region": "us-central1"}}
+    assert body["spec"] == {
+        "serverless": {"cloud": "gcp", "region": "us-central1", "read_capacity": ON_DEMAND}
+    }
     assert body["deployment"]["cloud"] == "gcp"
     assert body["deletion_protection"] == "enabled"
     assert body["tags"] == {"env": "dev"}
@@ -260,8 +272,69 @@ def test_configure_rejects_bad_values_without_partial_change(client: AsgiClient)
     create(client, name="a", dimension=3, spec=SERVERLESS)
     response = client.patch("/indexes/a", json={"deletion_protection": "maybe", "tags": {"x": "1"}})
     assert_error(response, 400, "INVALID_ARGUMENT")
-    assert client.get("/indexes/a").json()["tags"] is None
+    assert client.get("/indexes/a").json()["tags"] == {}
     assert_error(client.patch("/indexes/a", json={"tags": "x"}), 422, "UNPROCESSABLE_ENTITY")
+
+
+def test_classic_create_keeps_dedicated_read_capacity(client: AsgiClient) -> None:
+    spec = {"serverless": {**SERVERLESS["serverless"], "read_capacity": DEDICATED}}
+    body = create(client, name="a", dimension=3, spec=spec).json()
+    assert body["spec"]["serverless"]["read_capacity"] == DEDICATED_RESPONSE
+    assert body["read_capacity"] == DEDICATED_RESPONSE
+    assert client.get("/indexes/a").json() == body
+
+
+def test_2026_07_create_keeps_dedicated_read_capacity(client: AsgiClient) -> None:
+    fields = {"_values": {"type": "dense_vector", "dimension": 3, "metric": "cosine"}}
+    body = create(client, name="a", schema={"fields": fields}, read_capacity=DEDICATED).json()
+    assert body["read_capacity"] == DEDICATED_RESPONSE
+    assert body["spec"]["serverless"]["read_capacity"] == DEDICATED_RESPONSE
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"spec": {"serverless": {"read_capacity": DEDICATED}}},  # 2025-10 / 2026-04
+        {"read_capacity": DEDICATED},  # 2026-07
+    ],
+)
+def test_configure_replaces_read_capacity(client: AsgiClient, patch: dict[str, Any]) -> None:
+    create(client, name="a", dimension=3, spec=SERVERLESS, tags={"k": "v"})
+    response = client.patch("/indexes/a", json=patch)
+    assert response.status_code == 202, response.text
+    assert response.json()["read_capacity"] == DEDICATED_RESPONSE
+    assert response.json()["tags"] == {"k": "v"}
+    back = client.patch("/indexes/a", json={"read_capacity": {"mode": "OnDemand"}}).json()
+    assert back["spec"]["serverless"]["read_capacity"] == ON_DEMAND
+
+
+@pytest.mark.parametrize(
+    "read_capacity",
+    [
+        "OnDemand",
+        {},
+        {"mode": "Serverless"},
+        {"mode": "Dedicated"},
+        {"mode": "Dedicated", "dedicated": {"node_type": 1}},
+        {"mode": "Dedicated", "dedicated": {"manual": {"replicas": "2"}}},
+    ],
+)
+def test_malformed_read_capacity_is_422_and_changes_nothing(
+    client: AsgiClient, read_capacity: Any
+) -> None:
+    spec = {"serverless": {**SERVERLESS["serverless"], "read_capacity": read_capacity}}
+    assert_error(create(client, name="a", dimension=3, spec=spec), 422, "UNPROCESSABLE_ENTITY")
+    create(client, name="b", dimension=3, spec=SERVERLESS)
+    patch = {"deletion_protection": "enabled", "read_capacity": read_capacity}
+    assert_error(client.patch("/indexes/b", json=patch), 422, "UNPROCESSABLE_ENTITY")
+    body = client.get("/indexes/b").json()
+    assert (body["deletion_protection"], body["read_capacity"]) == ("disabled", ON_DEMAND)
+
+
+def test_read_capacity_counts_out_of_range_are_400(client: AsgiClient) -> None:
+    bad = {"mode": "Dedicated", "dedicated": {"manual": {"replicas": 1, "shards": 0}}}
+    spec = {"serverless": {**SERVERLESS["serverless"], "read_capacity": bad}}
+    assert_error(create(client, name="b", dimension=3, spec=spec), 400, "INVALID_ARGUMENT")
 
 
 def test_whoami(client: AsgiClient) -> None:

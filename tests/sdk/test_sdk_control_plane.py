@@ -3,6 +3,8 @@ index shape, 10.x the 2026-07 one; the server's description carries both)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pinecone import Pinecone, ServerlessSpec
 from pinecone.errors import (
@@ -102,6 +104,35 @@ def test_deletion_protection_and_tags(pc: Pinecone, index_name: str) -> None:
     assert pc.describe_index(index_name).deletion_protection == "disabled"
     pc.delete_index(index_name)
     assert not pc.has_index(index_name)
+
+
+def _mode(read_capacity: Any) -> str:
+    """The `mode` of a read capacity as the SDK exposes it (10.x: a dict under `spec`)."""
+    if isinstance(read_capacity, dict):
+        return str(read_capacity["mode"])
+    return str(read_capacity.mode)
+
+
+def test_read_capacity_is_described_and_kept(pc: Pinecone, index_name: str) -> None:
+    """`spec.serverless.read_capacity` is required by the 2025-10 and 2026-04 schemas; a
+    Dedicated request is described back with its configuration."""
+    assert _mode(pc.describe_index("dense").spec.serverless.read_capacity) == "OnDemand"
+    manual = {"replicas": 1, "shards": 2}
+    dedicated = {
+        "mode": "Dedicated",
+        "dedicated": {"node_type": "t1", "scaling": "Manual", "manual": manual},
+    }
+    spec = ServerlessSpec(cloud="aws", region="us-east-1", read_capacity=dedicated)
+    created = pc.create_index(name=index_name, dimension=3, spec=spec)
+    assert _mode(created.spec.serverless.read_capacity) == "Dedicated"
+    pc.configure_index(index_name, read_capacity={"mode": "OnDemand"})
+    assert _mode(pc.describe_index(index_name).spec.serverless.read_capacity) == "OnDemand"
+    pc.configure_index(index_name, read_capacity=dedicated)
+    described = pc.describe_index(index_name).spec.serverless.read_capacity
+    assert _mode(described) == "Dedicated"
+    if isinstance(described, dict):
+        assert described["dedicated"]["manual"] == manual
+    pc.delete_index(index_name)
 
 
 def test_unknown_index_is_not_found(pc: Pinecone) -> None:

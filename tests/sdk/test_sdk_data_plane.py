@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pinecone import Vector
+from pinecone import Pinecone, ServerlessSpec, Vector
 from pinecone.errors import ApiError, UnauthorizedError
 
 from conformance.target.launcher import RunningServer
@@ -91,6 +91,34 @@ def test_query_with_filter(dense_index: Any, namespace: str) -> None:
     )
     assert sorted(m.id for m in result.matches) == ["v3", "v5"]
     assert all(m.metadata["genre"] == "b" for m in result.matches)
+
+
+def test_filter_only_query_with_a_zero_vector(dense_index: Any, namespace: str) -> None:
+    """LlamaIndex's Pinecone store queries `[0.0] * dim` for filter-only lookups."""
+    seed(dense_index, namespace)
+    result = dense_index.query(
+        vector=[0.0] * DIMENSION, top_k=10, namespace=namespace, filter={"genre": "b"}
+    )
+    assert sorted(m.id for m in result.matches) == ["v1", "v3", "v5"]
+    assert all(m.score == 0.0 for m in result.matches)
+
+
+def test_zero_vector_query_on_euclidean_index(pc: Pinecone, index_name: str) -> None:
+    """The SDK's own tests query `[0, 0]` on euclidean indexes: distances are squared norms."""
+    pc.create_index(
+        name=index_name,
+        dimension=2,
+        metric="euclidean",
+        spec=ServerlessSpec(cloud="aws", region="us-east-1"),
+    )
+    index = pc.Index(name=index_name)
+    try:
+        index.upsert(vectors=[("near", [1.0, 0.0]), ("far", [3.0, 4.0])], show_progress=False)
+        result = index.query(vector=[0, 0], top_k=2)
+        assert [(m.id, m.score) for m in result.matches] == [("near", 1.0), ("far", 25.0)]
+    finally:
+        index.close()
+        pc.delete_index(index_name)
 
 
 def test_query_by_id(dense_index: Any, namespace: str) -> None:
