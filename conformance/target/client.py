@@ -3,12 +3,17 @@
 They send exactly the bodies they are given (camelCase, as on the wire), return every response as a
 `WireResponse` whatever its status, and record a transcript with the API key masked. Only transport
 failures (connection refused, timeout) raise, as `httpx.TransportError`.
+
+Every request has a total deadline (connect, send and the whole response; httpx's own timeouts
+apply per read, so a target dripping one byte at a time would never time out) and a cap on the
+response body, which is streamed and never buffered past the cap.
 """
 
 from __future__ import annotations
 
 import json as jsonlib
 import socket
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,9 +26,15 @@ from conformance.redact import MASK, redact
 
 DEFAULT_API_VERSION = "2025-10"
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 _BODY_LIMIT = 4000  # characters of a body kept in a transcript entry
 
 Params = Mapping[str, Any] | list[tuple[str, Any]] | None
+
+
+class ResponseTooLarge(AssertionError):
+    """The target answered with a body over the cap: that request fails (a statement about the
+    target's answer), and the rest of the body is not read."""
 
 
 @dataclass(frozen=True)
@@ -109,11 +120,13 @@ class _BaseClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         http: httpx.Client | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.api_version = api_version
         self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
         self._owns_http = http is None
         self._http = http or make_http(timeout)
         self.transcript: list[Exchange] = []
@@ -191,15 +204,48 @@ class _BaseClient:
         )
         self.transcript.append(entry)
         try:
-            response = self._http.send(request)
-        except httpx.TransportError as exc:
+            wire = self._send(request, self.timeout if timeout is None else timeout)
+        except (httpx.TransportError, ResponseTooLarge) as exc:
             entry.error = redact(f"{type(exc).__name__}: {exc}", [self._api_key])
             raise
-        wire = WireResponse(response.status_code, response.headers, response.content)
         entry.status = wire.status
-        entry.response_headers = dict(response.headers)
+        entry.response_headers = dict(wire.headers)
         entry.response_body = _clip(redact(wire.text, [self._api_key]))
         return wire
+
+    def _send(self, request: httpx.Request, timeout: float) -> WireResponse:
+        """Send `request` and read its response within `timeout` seconds in all, at most
+        `max_response_bytes` of body (httpx.ReadTimeout past the deadline, ResponseTooLarge past
+        the cap)."""
+        deadline = time.monotonic() + timeout
+        cap = self.max_response_bytes
+        response = self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise ResponseTooLarge(
+                    f"the response body of {int(declared)} bytes is over the cap of {cap} bytes "
+                    "(--max-response-bytes)"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise ResponseTooLarge(
+                        f"the response body grew past the cap of {cap} bytes "
+                        "(--max-response-bytes); the rest was not read"
+                    )
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(
+                        f"no complete response within {timeout:g}s (the deadline of a whole "
+                        "request, --request-timeout)",
+                        request=request,
+                    )
+        finally:
+            response.close()
+        return WireResponse(response.status_code, response.headers, b"".join(chunks))
 
     def render_transcript(self) -> str:
         return "\n\n".join(e.render() for e in self.transcript)
