@@ -16,6 +16,7 @@ from conformance.suite._control_plane_helpers import assert_cp_error, drop_index
 from conformance.suite._helpers import at_least, ok
 from conformance.target import waiting
 from conformance.target.client import ControlPlaneClient, DataPlaneClient, WireResponse
+from conformance.target.indexes import index_url
 
 DIMENSION = 4
 READY_TIMEOUT = 120.0  # index creation on a hosted service takes seconds to minutes
@@ -240,7 +241,7 @@ def test_created_index_ready_and_served(control_plane, target):
         assert model["status"].get("state") == "Ready", model
         host = model.get("host")
         assert isinstance(host, str) and host, model
-        url = host if "://" in host else "https://" + host
+        url = index_url(host, control_plane.base_url)
         with DataPlaneClient(url, target.api_key, target.api_version) as data:
             stats = ok(data.describe_index_stats())
         assert stats.get("dimension") == DIMENSION, stats
