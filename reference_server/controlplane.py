@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from reference_server.errors import HTTP_TO_CP_CODE, ApiError, bad_request, not_found
 from reference_server.indexes import IndexModel, apply_configure, parse_create
+from reference_server.jsonio import read_body
 
 PROTECTED = (
     "Deletion protection is enabled for this index. Disable deletion protection before retrying."
@@ -43,8 +44,9 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 
 async def read_json(request: Request) -> Any:
-    """The decoded body; 400 when it is not JSON at all (422 is for JSON of the wrong shape)."""
-    raw = await request.body()
+    """The decoded body; 400 when it is not JSON at all (422 is for JSON of the wrong shape), 413
+    past the body limit (read as a stream, never buffered past it, as on the data plane)."""
+    raw = await read_body(request)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

@@ -157,6 +157,12 @@ def _protection(body: dict[str, Any]) -> str | None:
     return value
 
 
+# IndexTags (every API version's spec): keys of at most 80 characters, alphanumeric, `_` or `-`;
+# values of at most 120 characters, alphanumeric, `;`, `@`, `_`, `-`, `.`, `+` or space.
+_TAG_KEY = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_TAG_VALUE = re.compile(r"[A-Za-z0-9;@_\-.+ ]{0,120}")
+
+
 def _tags(body: dict[str, Any]) -> dict[str, str] | None:
     tags = _get(body, "tags", dict)
     if tags is None:
@@ -164,6 +170,16 @@ def _tags(body: dict[str, Any]) -> dict[str, str] | None:
     for key, value in tags.items():
         if not isinstance(value, str):
             raise unprocessable(f"tags.{key}: invalid type {_json_type(value)}, expected a string")
+        if not _TAG_KEY.fullmatch(key):
+            raise bad_request(
+                f"Invalid tag key {key[:100]!r}: keys are 1 to 80 characters, alphanumeric, "
+                "'_' or '-'"
+            )
+        if not _TAG_VALUE.fullmatch(value):
+            raise bad_request(
+                f"Invalid value for tag {key!r}: values are at most 120 characters, alphanumeric, "
+                "';', '@', '_', '-', '.', '+' or ' '"
+            )
     return tags
 
 

@@ -282,8 +282,21 @@ def parse_sparse(value: Any, version: str) -> tuple[np.ndarray, np.ndarray]:
     return index_array, value_array
 
 
+SHOWN_VALUE_CHARS = 200
+
+
+def _shown(value: Any) -> str:
+    """A bounded rendering of a rejected value: orjson refuses values nested 255 or more levels
+    deep, and such a value must still get its 400, not a 500."""
+    try:
+        text = orjson.dumps(value).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        text = f"a {type(value).__name__} nested too deeply to show"
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[:SHOWN_VALUE_CHARS] + "..."
+
+
 def metadata_type_error(key: str, value: Any) -> Exception:
-    shown = orjson.dumps(value).decode()
+    shown = _shown(value)
     return bad_request(
         "Metadata value must be a string, number, boolean or list of strings, "
         f"got '{shown}' for field '{key}'"
