@@ -13,7 +13,6 @@ from tests.reference_server.asgi_client import AsgiClient
 from tests.reference_server.conftest import DataClient
 from tests.reference_server.test_controlplane import FakeManager, assert_error, create
 
-
 SERVERLESS = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
 
 
