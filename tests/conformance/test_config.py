@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.catalog import PROFILES
 from conformance.config import (
     ALL_OPTIONS,
     OPTIONS,
@@ -308,7 +309,7 @@ def test_pytest_options_keep_their_dests_and_default_to_none() -> None:
     assert "duration" not in dests and "records" not in dests
     assert all(kwargs["default"] is None for _, kwargs in group.calls)
     profile = next(kwargs for _, kwargs in group.calls if kwargs["dest"] == "profile")
-    assert profile["choices"] == ("core", "full")
+    assert profile["choices"] == tuple(PROFILES)
 
 
 def test_argparse_options_default_to_none_and_keep_the_old_fuzz_flag() -> None:
