@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from conformance.options import (
     ALL_OPTIONS,
     DEFAULT_API_VERSION,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_PREFIX,
     FOREIGN_CONSISTENCY_TIMEOUT,
     GATING_OPTIONS,
@@ -93,6 +94,7 @@ class TargetConfig:
     server_command: str | None = None
     visibility_delay: float = 0.0
     request_timeout: float = 10.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     config: str | None = None
 
     @property

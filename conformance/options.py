@@ -19,6 +19,7 @@ DEFAULT_PREFIX = "conformance"
 FOREIGN_CONSISTENCY_TIMEOUT = 10.0
 DEFAULT_EXAMPLES_DB = ".pinecone-conformance/examples"
 DEFAULT_REPORTS_DIR = "reports"
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 LEVELS = ("MUST", "SHOULD")
 ENV_PREFIX = "PINECONE_CONFORMANCE_"
 
@@ -237,9 +238,17 @@ ALL_OPTIONS: tuple[Option, ...] = (
     Option(
         "request_timeout",
         "float",
-        "timeout of each HTTP request in seconds (default 10)",
+        "deadline of each HTTP request in seconds, connect to the last byte of the response "
+        "(default 10)",
         "SECONDS",
         commands=_SUITE | {REPLAY},
+    ),
+    Option(
+        "max_response_bytes",
+        "count",
+        "a response body larger than this fails its request instead of being read "
+        f"(default {DEFAULT_MAX_RESPONSE_BYTES}, 16 MiB)",
+        "BYTES",
     ),
     # -- reporting and gating ---------------------------------------------------------------
     Option(

@@ -22,11 +22,11 @@ from urllib.parse import quote
 
 import httpx
 
+from conformance.options import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.redact import MASK, redact
 
 DEFAULT_API_VERSION = "2025-10"
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 _BODY_LIMIT = 4000  # characters of a body kept in a transcript entry
 
 Params = Mapping[str, Any] | list[tuple[str, Any]] | None

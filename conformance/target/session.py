@@ -279,7 +279,12 @@ class SuiteSession:
     def data_client(self, index: IndexInfo) -> DataPlaneClient:
         cfg = self.cfg
         return DataPlaneClient(
-            index.host, cfg.api_key, cfg.api_version, timeout=cfg.request_timeout, http=self.http
+            index.host,
+            cfg.api_key,
+            cfg.api_version,
+            timeout=cfg.request_timeout,
+            http=self.http,
+            max_response_bytes=cfg.max_response_bytes,
         )
 
     def control_client(self) -> ControlPlaneClient | None:
@@ -292,6 +297,7 @@ class SuiteSession:
             cfg.api_version,
             timeout=cfg.request_timeout,
             http=self.http,
+            max_response_bytes=cfg.max_response_bytes,
         )
 
     def space(self, index: IndexInfo, *, default: bool = False) -> Space:
