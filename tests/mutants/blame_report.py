@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,12 +23,23 @@ from tests.mutants.cascades import CASCADES
 from tests.mutants.mutants import MUTANTS
 from tests.mutants.suite_runs import SuiteRun, expand, run_suite
 
+VERDICTS = (0, 1, 4)
+"""Exit statuses of a run that reached a verdict (conformant, non-conformant, harness error)."""
 
-def measure(name: str, root: Path, fuzz: bool) -> SuiteRun:
-    """The whole-suite run of one mutant, in a folder of its own under `root`."""
-    workdir = root / name
-    workdir.mkdir(parents=True, exist_ok=True)
-    return run_suite(name, workdir, api_version=MUTANTS[name].api_version, whole=True, fuzz=fuzz)
+
+def measure(name: str, root: Path, fuzz: bool, attempts: int = 3) -> SuiteRun:
+    """The whole-suite run of one mutant, in a folder of its own under `root`; a run that ends
+    without a verdict (the suite could not start, e.g. while its code is being edited) is
+    retried a few seconds later."""
+    for attempt in range(attempts):
+        workdir = root / f"{name}-{attempt}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        api_version = MUTANTS[name].api_version
+        run = run_suite(name, workdir, api_version=api_version, whole=True, fuzz=fuzz)
+        if run.returncode in VERDICTS:
+            break
+        time.sleep(5)
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     catalog = catalog_mod.load()
     imprecise: dict[str, set[str]] = {}
     survived: list[str] = []
+    broken: list[str] = []
     total = 0
     with tempfile.TemporaryDirectory(prefix="blame-") as tmp, ThreadPoolExecutor(args.jobs) as pool:
         runs = pool.map(lambda n: (n, measure(n, Path(tmp), args.fuzz)), names)
@@ -51,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             allowed = declared | CASCADES.get(name, {}).keys()
             outside = set(run.blamed) - allowed
             total += len(run.blamed)
+            if run.returncode not in VERDICTS:
+                broken.append(name)
+                tail = run.output.strip().splitlines()[-1:] or ["(no output)"]
+                print(f"{name}: NO VERDICT exit {run.returncode}: {tail[0][:200]}", flush=True)
+                continue
             if not run.killed or not set(run.blamed) & declared:
                 survived.append(name)
             if outside:
@@ -63,12 +81,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    unverified: {odd}", flush=True)
             if outside:
                 print(f"    NOT DECLARED: {', '.join(sorted(outside))}", flush=True)
-    print(f"\nmutants: {len(names)}")
-    print(f"mean blamed behaviors per mutant: {total / len(names):.2f}")
-    print(f"killed on a declared behavior: {len(names) - len(survived)}/{len(names)}")
+    measured = len(names) - len(broken)
+    print(f"\nmutants: {len(names)}, measured: {measured}")
+    if broken:
+        print(f"no verdict (suite did not run): {', '.join(broken)}")
+    print(f"mean blamed behaviors per mutant: {total / max(measured, 1):.2f}")
+    print(f"killed on a declared behavior: {measured - len(survived)}/{measured}")
     if survived:
         print(f"not killed on a declared behavior: {', '.join(survived)}")
-    print(f"blame not exact: {len(imprecise)}/{len(names)}")
+    print(f"blame not exact: {len(imprecise)}/{measured}")
     for name, outside in sorted(imprecise.items()):
         print(f"  {name}: {', '.join(sorted(outside))}")
     return 0

@@ -69,6 +69,19 @@ mutant(
     "*-400",
     summary="Data-plane errors use the control plane's `{error: {code, message}, status}` shape.",
 )(error_handler(_control_plane_shape))
+
+
+def _error_object_shape(reply: Reply, body: dict[str, Any]) -> Reply:
+    code = CP_CODES.get(reply.status, "UNKNOWN")
+    return reply.with_json({"error": {"code": code, "message": body.get("message", "")}})
+
+
+mutant(
+    "errors-error-object-body",
+    "ERRORS-RPCSTATUS-SHAPE",
+    summary="Data-plane errors keep their status but answer "
+    '`{"error": {"code": "INVALID_ARGUMENT", "message": ...}}` instead of an rpcStatus body.',
+)(error_handler(_error_object_shape))
 mutant(
     "validation-500",
     "ERRORS-VALIDATION-400",

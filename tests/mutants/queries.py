@@ -161,6 +161,21 @@ async def euclidean_descending(request: Request, forward: Forward, ctx: Ctx) -> 
     return reply.with_json({**payload, "matches": ranked[: max(top_k, 0)]})
 
 
+@mutant("euclidean-scores-negated", "QUERY-EUCLIDEAN-ASCENDING")
+async def euclidean_scores_negated(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """On a euclidean index, scores are the negated squared distance (nearest still first, so the
+    scores descend): the documented score is the distance itself, in ascending order."""
+    if ctx.metric != "euclidean" or not request.is_(*QUERY):
+        return await forward(request)
+
+    def edit(payload: dict[str, Any]) -> None:
+        for match in payload.get("matches") or []:
+            if isinstance(match, dict) and isinstance(match.get("score"), int | float):
+                match["score"] = -match["score"]
+
+    return await edit_json(request, forward, edit)
+
+
 @mutant("cosine-unnormalised", "QUERY-COSINE-SCORE", "QUERY-ORDER-DESCENDING")
 async def cosine_unnormalised(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """On a cosine index, scores are raw dot products (the vectors' lengths are not divided out)."""

@@ -400,6 +400,10 @@ def _drop_metric_type(body: dict[str, Any], ctx: Ctx) -> None:
     body.pop("vectorType", None)
 
 
+def _drop_metric(body: dict[str, Any], ctx: Ctx) -> None:
+    body.pop("metric", None)
+
+
 def _sparse_dimension(body: dict[str, Any], ctx: Ctx) -> None:
     if ctx.vector_type == "sparse":
         body["dimension"] = 0
@@ -427,6 +431,11 @@ mutant(
     "STATS-METRIC-VECTORTYPE",
     summary="describe_index_stats leaves out `metric` and `vectorType`.",
 )(stats_handler(_drop_metric_type))
+mutant(
+    "stats-no-metric",
+    "STATS-METRIC-VECTORTYPE",
+    summary="describe_index_stats leaves out `metric` (and keeps `vectorType`).",
+)(stats_handler(_drop_metric))
 mutant(
     "stats-sparse-dimension-zero",
     "STATS-SPARSE-NO-DIMENSION",
