@@ -30,6 +30,22 @@ def assert_cp_error(
     return body
 
 
+def assert_cp_status(
+    resp: WireResponse, status: int | tuple[int, ...], code: str | None = None
+) -> None:
+    """Assert a control-plane rejection's status (and `error.code`, when the body carries one).
+
+    The body's shape is ERRORS-CONTROL-PLANE-SHAPE's to judge, not every rejection's.
+    """
+    statuses = (status,) if isinstance(status, int) else status
+    assert resp.status in statuses, f"expected HTTP {statuses}, got {resp!r}"
+    body = resp.json
+    error = body.get("error") if isinstance(body, dict) else None
+    found = error.get("code") if isinstance(error, dict) else None
+    if code is not None and isinstance(found, str):
+        assert found == code, f"expected error code {code}, got {resp!r}"
+
+
 def index_name(prefix: str, tag: str = "") -> str:
     """A fresh valid index name under the run's namespace prefix (1…45 lowercase alnum or `-`)."""
     base = "".join(c if c.isalnum() else "-" for c in prefix.lower()).strip("-") or "conf"

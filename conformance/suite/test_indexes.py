@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance.suite._control_plane_helpers import assert_cp_error, drop_index, index_name
+from conformance.suite._control_plane_helpers import assert_cp_status, drop_index, index_name
 from conformance.suite._helpers import at_least, ok
 from conformance.target import waiting
 from conformance.target.client import ControlPlaneClient, DataPlaneClient, WireResponse
@@ -131,7 +131,7 @@ def test_create_bad_dimension_rejected(control_plane, target, dimension):
     body = create_body(target, name, dimension=dimension)
     with rejected_create(control_plane, target, body) as resp:
         expected = (400, 422) if dimension is None else (400,)
-        assert_cp_error(resp, expected)
+        assert_cp_status(resp, expected)
 
 
 @pytest.mark.behavior("INDEXES-CREATE-DIMENSION")
@@ -159,7 +159,7 @@ def test_create_bad_name_rejected(control_plane, target, shape):
         "empty": "",
     }[shape]
     with rejected_create(control_plane, target, create_body(target, name)) as resp:
-        assert_cp_error(resp, 400)
+        assert_cp_status(resp, 400)
 
 
 @pytest.mark.behavior("INDEXES-CREATE-NAME-RULES")
@@ -180,7 +180,7 @@ def test_create_duplicate_409(control_plane, target):
     """Creating an index whose name exists returns 409 ALREADY_EXISTS."""
     with temp_index(control_plane, target) as (name, _):
         resp = control_plane.create_index(**create_body(target, name))
-        assert_cp_error(resp, 409, "ALREADY_EXISTS")
+        assert_cp_status(resp, 409, "ALREADY_EXISTS")
 
 
 @pytest.mark.behavior("INDEXES-CREATE-INVALID-METRIC")
@@ -189,7 +189,7 @@ def test_create_invalid_metric_rejected(control_plane, target, metric):
     """A metric outside cosine, euclidean and dotproduct is rejected with 400."""
     name = index_name(target.namespace_prefix, "met")
     with rejected_create(control_plane, target, create_body(target, name, metric=metric)) as resp:
-        assert_cp_error(resp, 400)
+        assert_cp_status(resp, 400)
 
 
 @pytest.mark.behavior("INDEXES-SPARSE-METRIC-DOTPRODUCT")
@@ -199,7 +199,7 @@ def test_sparse_needs_dotproduct(control_plane, target, metric):
     name = index_name(target.namespace_prefix, "sp")
     body = create_body(target, name, vector_type="sparse", dimension=None, metric=metric)
     with rejected_create(control_plane, target, body) as resp:
-        assert_cp_error(resp, 400)
+        assert_cp_status(resp, 400)
 
 
 @pytest.mark.behavior("INDEXES-SPARSE-DIMENSION-REJECTED")
@@ -230,7 +230,7 @@ def test_deletion_protection_defaults_to_disabled(control_plane, target):
 def test_describe_unknown_index_404(control_plane, target):
     """Describing an index that does not exist returns 404 NOT_FOUND."""
     resp = control_plane.describe_index(index_name(target.namespace_prefix, "absent"))
-    assert_cp_error(resp, 404, "NOT_FOUND")
+    assert_cp_status(resp, 404, "NOT_FOUND")
 
 
 @pytest.mark.behavior("INDEXES-READY-HOST")
@@ -269,14 +269,14 @@ def test_delete_index(control_plane, target):
 def test_delete_unknown_index_404(control_plane, target):
     """Deleting an index that does not exist returns 404."""
     resp = control_plane.delete_index(index_name(target.namespace_prefix, "absent"))
-    assert_cp_error(resp, 404)
+    assert_cp_status(resp, 404)
 
 
 @pytest.mark.behavior("INDEXES-DELETION-PROTECTION")
 def test_deletion_protection_blocks_delete(control_plane, target):
     """A protected index is not deleted: 403 FORBIDDEN, and it still exists."""
     with temp_index(control_plane, target, deletion_protection="enabled") as (name, _):
-        assert_cp_error(control_plane.delete_index(name), 403, "FORBIDDEN")
+        assert_cp_status(control_plane.delete_index(name), 403, "FORBIDDEN")
         assert ok(control_plane.describe_index(name)).get("name") == name
 
 
@@ -299,7 +299,7 @@ def test_configure_unknown_index_404(control_plane, target):
     """Configuring an index that does not exist returns 404."""
     name = index_name(target.namespace_prefix, "absent")
     resp = control_plane.configure_index(name, deletion_protection="disabled")
-    assert_cp_error(resp, 404)
+    assert_cp_status(resp, 404)
 
 
 @pytest.mark.behavior("INDEXES-2026-07-SHAPE")

@@ -145,13 +145,19 @@ def test_list_unknown_namespace(dense_space):
 @pytest.mark.parametrize("written", [False, True], ids=["empty", "with-records"])
 @pytest.mark.behavior("LIST-RESPONSE-SHAPE")
 def test_list_response_shape(dense_space, written):
-    """List responses carry `namespace` and `usage.readUnits`."""
+    """List responses carry the echoed `namespace`."""
     if written:
         _put(dense_space, ["s1", "s2"])
     body = ok(dense_space.list_ids(limit=1))
     assert body["namespace"] == dense_space.ns
-    units = (body.get("usage") or {}).get("readUnits")
-    assert isinstance(units, int) and not isinstance(units, bool) and units >= 0, body
     if written:
         assert _page_ids(body) == ["s1"]
         assert isinstance(body["pagination"]["next"], str)
+
+
+@pytest.mark.behavior("LIST-USAGE")
+def test_list_reports_read_units(dense_space):
+    """List responses carry `usage.readUnits`."""
+    body = ok(dense_space.list_ids(limit=1))
+    units = (body.get("usage") or {}).get("readUnits")
+    assert isinstance(units, int) and not isinstance(units, bool) and units >= 0, body

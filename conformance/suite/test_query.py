@@ -107,7 +107,7 @@ def test_include_metadata(dense_space, include):
 @pytest.mark.behavior("QUERY-RESPONSE-SHAPE")
 @pytest.mark.parametrize("kind", ["dense", "sparse"])
 def test_response_shape(request, kind):
-    """The response carries matches with id and numeric score, the namespace and usage."""
+    """The response carries matches with id and numeric score, and the namespace."""
     space = request.getfixturevalue(f"{kind}_space")
     probe = seed(space, space.vectors.records(2))
     body = ok(space.query(topK=2, **probe))
@@ -116,6 +116,12 @@ def test_response_shape(request, kind):
     for m in body["matches"]:
         assert isinstance(m.get("id"), str), m
         assert isinstance(m.get("score"), int | float) and not isinstance(m["score"], bool), m
+
+
+@pytest.mark.behavior("QUERY-USAGE")
+def test_query_reports_read_units(dense_space):
+    """A query response carries `usage.readUnits`."""
+    body = ok(dense_space.query(topK=1, vector=dense_space.vectors.dense(0)))
     units = (body.get("usage") or {}).get("readUnits")
     assert isinstance(units, int) and not isinstance(units, bool) and units >= 0, body
 
