@@ -343,12 +343,26 @@ async def query_empty_filter_400(request: Request, forward: Forward, ctx: Ctx) -
     return await forward(request)
 
 
-@mutant("query-no-usage", "QUERY-RESPONSE-SHAPE")
+@mutant("query-no-usage", "QUERY-USAGE")
 async def query_no_usage(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """Query responses carry no `usage`."""
     if not request.is_(*QUERY):
         return await forward(request)
     return await edit_json(request, forward, lambda body: body.pop("usage", None))
+
+
+@mutant("query-no-namespace", "QUERY-RESPONSE-SHAPE")
+async def query_no_namespace(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """Query responses with matches in a named namespace leave out the echoed `namespace` (the
+    default namespace's echo is VERSIONS-DEFAULT-NAMESPACE-ECHO's)."""
+    if not request.is_(*QUERY):
+        return await forward(request)
+
+    def edit(body: dict[str, Any]) -> None:
+        if body.get("namespace") not in ("", None, "__default__") and body.get("matches"):
+            body.pop("namespace", None)
+
+    return await edit_json(request, forward, edit)
 
 
 @mutant("query-missing-id-404", "QUERY-BY-MISSING-ID-EMPTY")

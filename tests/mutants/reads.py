@@ -272,6 +272,15 @@ def _drop_usage(body: dict[str, Any]) -> None:
     body.pop("usage", None)
 
 
+def _drop_named_namespace(body: dict[str, Any]) -> None:
+    # Only a populated, named namespace: the default's echo and an unknown namespace's echo are
+    # behaviors of their own (VERSIONS-DEFAULT-NAMESPACE-ECHO, LIST-UNKNOWN-NAMESPACE).
+    if body.get("namespace") not in ("", None, ALIAS) and body.get("vectors"):
+        body.pop("namespace", None)
+
+
+# No mutant answers `metadata: null` for a record stored without metadata: FETCH-NO-METADATA-KEY
+# (and the SDK behavior it cites) accepts an absent key or null alike.
 def _empty_metadata_key(body: dict[str, Any]) -> None:
     for record in _records_of(body):
         record.setdefault("metadata", {})
@@ -366,9 +375,14 @@ END_TOKEN = "mutant-end-of-list"
 
 mutant(
     "list-no-usage",
-    "LIST-RESPONSE-SHAPE",
+    "LIST-USAGE",
     summary="List responses carry no `usage`.",
 )(edit_reply(LIST, _drop_usage))
+mutant(
+    "list-no-namespace",
+    "LIST-RESPONSE-SHAPE",
+    summary="A non-empty list page of a named namespace leaves out the echoed `namespace`.",
+)(edit_reply(LIST, _drop_named_namespace))
 
 
 @mutant("list-last-page-token", "LIST-LAST-PAGE-NO-PAGINATION")
@@ -395,8 +409,7 @@ def _drop_dimension(body: dict[str, Any], ctx: Ctx) -> None:
         body.pop("dimension", None)
 
 
-def _drop_metric_type(body: dict[str, Any], ctx: Ctx) -> None:
-    body.pop("metric", None)
+def _drop_vector_type(body: dict[str, Any], ctx: Ctx) -> None:
     body.pop("vectorType", None)
 
 
@@ -427,13 +440,13 @@ mutant(
     summary="describe_index_stats of a dense index leaves out `dimension`.",
 )(stats_handler(_drop_dimension))
 mutant(
-    "stats-no-metric-vectortype",
-    "STATS-METRIC-VECTORTYPE",
-    summary="describe_index_stats leaves out `metric` and `vectorType`.",
-)(stats_handler(_drop_metric_type))
+    "stats-no-vector-type",
+    "STATS-VECTOR-TYPE",
+    summary="describe_index_stats leaves out `vectorType` (and keeps `metric`).",
+)(stats_handler(_drop_vector_type))
 mutant(
     "stats-no-metric",
-    "STATS-METRIC-VECTORTYPE",
+    "STATS-METRIC",
     summary="describe_index_stats leaves out `metric` (and keeps `vectorType`).",
 )(stats_handler(_drop_metric))
 mutant(

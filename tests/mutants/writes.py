@@ -281,6 +281,16 @@ async def upsert_edited(
     return await forward(request.with_json({**body, "vectors": edited}))
 
 
+@mutant("upsert-messages-generic", "UPSERT-ERROR-MESSAGES")
+async def upsert_messages_generic(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """Upsert rejections keep their status and rpcStatus body but say only "Invalid request"."""
+    reply = await forward(request)
+    body = reply.json()
+    if not request.is_(*UPSERT) or reply.status != 400 or not isinstance(body, dict):
+        return reply
+    return reply.with_json({**body, "message": "Invalid request"})
+
+
 @mutant("upsert-repeat-duplicates", "UPSERT-IDEMPOTENT")
 async def upsert_repeat_duplicates(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """Upserting an id that already exists also writes a second copy under `<id>~copy`."""
