@@ -12,19 +12,16 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance.target.launcher import RunningServer, start_server
+from tests.hostile.conftest import API_KEY
 from tests.hostile.proxy import HostileProxy, Mode
 from tests.hostile.runner import HostileRun, run_cli
 
-API_KEY = "hostile-7f3a9c2e5b1d4086-key"
-INDEX = "conf-cosine:8:cosine"
 SLICE = "UPSERT-*"  # about 180 requests, 82 tests: long enough to get past `after`
 AFTER = 60
 REQUEST_TIMEOUT = 3.0
@@ -65,26 +62,6 @@ CASES = [
     Case("close-mid", Mode("close", after=AFTER), 3, UNAVAILABLE, 90.0),
     Case("latency", Mode("latency"), 0, "conformant", 150.0),
 ]
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[RunningServer]:
-    """One reference server for the module; each case uses its own namespace prefix."""
-    server = start_server([INDEX], API_KEY)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def proxy(upstream: RunningServer) -> Iterator[HostileProxy]:
-    """A forwarding proxy on 127.0.0.1, stopped (held connections closed) after the test."""
-    hostile = HostileProxy(upstream.index_urls[INDEX.split(":")[0]]).start()
-    try:
-        yield hostile
-    finally:
-        hostile.stop()
 
 
 def suite_args(target: str, reports: Path, prefix: str) -> list[str]:
