@@ -24,6 +24,8 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     TARGET_UNAVAILABLE = 3
     HARNESS_ERROR = 4
+    INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + the signal number, as shells report it
+    TERMINATED = 143  # SIGTERM (a CI job timeout or cancel)
 
     @property
     def meaning(self) -> str:
@@ -40,6 +42,10 @@ EXIT_CODE_MEANINGS = {
     "first probe)",
     ExitCode.HARNESS_ERROR: "harness error (the suite broke: setup/cleanup errors, catalog "
     "problems, server start)",
+    ExitCode.INTERRUPTED: "interrupted by SIGINT (Ctrl-C): the tests done so far are reported, "
+    "the others as not run",
+    ExitCode.TERMINATED: "interrupted by SIGTERM (a CI timeout or cancel): the tests done so far "
+    "are reported, the others as not run",
 }
 
 PASSED = "passed"
@@ -50,6 +56,8 @@ UNEXPECTED_PASS = "unexpected-pass"
 HARNESS_ERROR = "harness-error"
 CLEANUP_ERROR = "cleanup-error"
 TARGET_UNAVAILABLE = "target-unavailable"
+NOT_RUN = "not-run"  # the run was interrupted before this test finished
+INTERRUPTED = "interrupted"  # the verdict (and `aborted` reason) of a run stopped by a signal
 
 OUTCOMES = (
     PASSED,
@@ -60,6 +68,7 @@ OUTCOMES = (
     HARNESS_ERROR,
     CLEANUP_ERROR,
     TARGET_UNAVAILABLE,
+    NOT_RUN,
 )
 # Roll-up precedence: the first outcome present among a behavior's tests wins.
 ROLLUP_ORDER = (
@@ -67,6 +76,7 @@ ROLLUP_ORDER = (
     HARNESS_ERROR,
     FAILED,
     CLEANUP_ERROR,
+    NOT_RUN,
     EXPECTED_FAILURE,
     UNEXPECTED_PASS,
     PASSED,

@@ -9,7 +9,8 @@ unless a test asks for a suite fixture or carries a `behavior` marker. Its modul
 - `startup`: when the target is started or probed, and the `conformance_session` fixture;
 - `fixtures`: `target`, the `*_space` fixtures, `control_plane`, `data_client`;
 - `recording`: per-phase records, results.json and the reports, the closing summary;
-- `progress`: the `N/M tests done` line of long runs.
+- `progress`: the `N/M tests done` line of long runs;
+- `signals`: SIGINT and SIGTERM stop the run between tests, and it still reports.
 """
 
 pytest_plugins = [
@@ -18,4 +19,5 @@ pytest_plugins = [
     "conformance.plugin.startup",
     "conformance.plugin.fixtures",
     "conformance.plugin.recording",
+    "conformance.plugin.signals",
 ]

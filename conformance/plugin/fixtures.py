@@ -29,6 +29,8 @@ AUTH_ENFORCEMENT_BEHAVIORS = frozenset(
 NO_AUTH_ENFORCEMENT_REASON = "the target does not enforce API keys (--no-auth-enforcement)"
 # The clients a test used, whose transcripts are attached to its report when it fails.
 CLIENTS_KEY = pytest.StashKey[list[Any]]()
+# What a test's cleanup could not remove from the target (results.json `leftovers`).
+LEFTOVERS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +90,12 @@ def _open(
     space = suite.space(index, default=default)
     _track(request, space.client)
     yield space
-    space.cleanup()
+    try:
+        space.cleanup()
+    finally:
+        if space.leftovers:
+            node = request.node
+            node.stash[LEFTOVERS_KEY] = [*node.stash.get(LEFTOVERS_KEY, []), *space.leftovers]
 
 
 @pytest.fixture

@@ -20,9 +20,10 @@ from conformance import catalog as catalog_mod
 from conformance import outcomes as oc
 from conformance.config import TargetConfig
 from conformance.outcomes import ExitCode
-from conformance.plugin.fixtures import CLIENTS_KEY
+from conformance.plugin.fixtures import CLIENTS_KEY, LEFTOVERS_KEY
 from conformance.plugin.run import get_run
 from conformance.plugin.selection import BEHAVIORS_KEY, SUITE_DIR, load_catalog, suite_dirs
+from conformance.plugin.signals import interruption, planned, suite_run
 from conformance.redact import redact
 from conformance.results import document as results
 from conformance.results import expectations as exp_mod
@@ -65,6 +66,8 @@ def _phase_record(
         suite = run.session
         if suite is not None and suite.primary is not None:
             data["target_url"] = suite.primary.host
+    if report.when == "teardown" and item.stash.get(LEFTOVERS_KEY, None):
+        data["leftovers"] = item.stash[LEFTOVERS_KEY]
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         data["outcome"] = oc.NOT_APPLICABLE
@@ -81,6 +84,8 @@ def _phase_record(
         start_failure = get_run(config).start_failure
         if start_failure and report.when == "setup":
             kind = start_failure
+        if interruption(config) is not None and get_run(config).cfg.embedded:
+            kind = oc.NOT_RUN  # the embedded server got the signal too: no one to blame
         data["outcome"] = kind
         if excinfo is not None:
             message = f"{excinfo.type.__name__}: {excinfo.value}"
@@ -163,6 +168,9 @@ def finish(session: pytest.Session, run: ConformanceRun, exitstatus: int) -> dic
             ids = [b.id for b in item.stash.get(BEHAVIORS_KEY, [])]
             if ids:
                 recorder.add_unrun(item.nodeid, ids, outcome, aborted["message"])
+    interrupt = interruption(config)
+    if aborted is None and interrupt is not None and (recorder.active or suite_run(session)):
+        aborted = _interrupted(session, recorder, interrupt.signal, int(interrupt.code))
     if not recorder.active and aborted is None:
         return None
     if exitstatus == pytest.ExitCode.INTERRUPTED and aborted is None:
@@ -209,13 +217,30 @@ def finish(session: pytest.Session, run: ConformanceRun, exitstatus: int) -> dic
         "duration": round(finished - started, 3),
     }
     scope = [b for b in cat.values() if catalog_mod.in_profile(gating.profile, b)]
-    doc = results.assemble(facts, tests, scope, rows, aborted)
+    doc = results.assemble(facts, tests, scope, rows, aborted, recorder.leftovers)
     if gating.reports_dir:
         from conformance import report
 
         path = results.write(doc, Path(config.invocation_params.dir, gating.reports_dir))
         doc["_written"] = report.render_all(doc, path.parent, results_path=path)
     return doc
+
+
+def _interrupted(
+    session: pytest.Session, recorder: results.Recorder, signal_name: str, code: int
+) -> dict[str, Any]:
+    """Record the tests a signal kept from running as `not-run`; the run's `aborted` entry."""
+    recorder.mark_unfinished(oc.NOT_RUN, f"interrupted by {signal_name} before it finished")
+    for nodeid, ids in planned(session):
+        recorder.add_unrun(nodeid, ids, oc.NOT_RUN, f"interrupted by {signal_name}")
+    tests = recorder.tests.values()
+    unrun = sum(1 for t in tests if t["outcome"] == oc.NOT_RUN)
+    failed = sum(1 for t in tests if t["outcome"] == oc.FAILED)
+    message = (
+        f"interrupted by {signal_name}: {len(tests) - unrun} of {len(tests)} tests done, "
+        f"{unrun} did not run" + (f" ({failed} failed before the signal)" if failed else "")
+    )
+    return {"reason": oc.INTERRUPTED, "message": message, "signal": signal_name, "exit_code": code}
 
 
 def write_summary(tr: Any, doc: dict[str, Any]) -> None:
@@ -234,5 +259,11 @@ def write_summary(tr: Any, doc: dict[str, Any]) -> None:
         if row["status"] in results.PROBLEM_STATUSES:
             what = row.get("behavior") or row.get("test")
             tr.write_line(f"expectation {what}: {row['status']} ({row['reason']})")
+    for leftover in doc.get("leftovers") or []:
+        tr.write_line(
+            f"cleanup-error: {leftover['kind']} {leftover['name']!r} left on {leftover['host']} "
+            f"({leftover['problem']}); remove it with: {leftover['command']}",
+            red=True,
+        )
     for path in doc.get("_written", []):
         tr.write_line(f"report: {path}")

@@ -32,11 +32,13 @@ _DISPLAY: dict[str, tuple[str, str]] = {
     oc.HARNESS_ERROR: ("harness error", "o-error"),
     oc.CLEANUP_ERROR: ("cleanup error", "o-error"),
     oc.TARGET_UNAVAILABLE: ("target unavailable", "o-error"),
+    oc.NOT_RUN: ("not run", "o-na"),
 }
 _LABELS = {o: _DISPLAY[o][0] for o in OUTCOMES}  # a KeyError here: an outcome without a display
 _CLASSES = {o: _DISPLAY[o][1] for o in OUTCOMES}
-# Shown by the "failed only" filter and detailed in the failures section.
-NOT_OK = frozenset(OUTCOMES) - {oc.PASSED, oc.NOT_APPLICABLE}
+# Shown by the "failed only" filter and detailed in the failures section (tests an interruption
+# kept from running are counted, not detailed: nothing went wrong in them).
+NOT_OK = frozenset(OUTCOMES) - {oc.PASSED, oc.NOT_APPLICABLE, oc.NOT_RUN}
 # Always a column of the matrices; other outcomes get one only when they occur.
 _ALWAYS_COLUMNS = (oc.PASSED, oc.FAILED, oc.NOT_APPLICABLE)
 LEVELS = ("MUST", "SHOULD", "MAY")
@@ -60,6 +62,7 @@ _VERDICTS = {
     "non-conformant": ("Not conformant", "bad"),
     "harness-error": ("No verdict: the suite broke", "broken"),
     "target-unavailable": ("No verdict: target unavailable", "broken"),
+    "interrupted": ("No verdict: the run was interrupted", "broken"),
 }
 
 
@@ -546,6 +549,33 @@ def _totals(behaviors: list[Mapping[str, Any]], tests: dict[str, Mapping[str, An
     return "".join(parts)
 
 
+def _leftover_note(results: Mapping[str, Any]) -> str:
+    n = len(results.get("leftovers") or [])
+    link = f'<a href="#leftovers">{_plural(n, "item")} left on the target</a>'
+    return f'<p class="leftover-note">{link}</p>'
+
+
+def _leftovers(results: Mapping[str, Any]) -> str:
+    """What cleanup could not remove from the target, each with the command that removes it."""
+    rows = [x for x in results.get("leftovers") or [] if isinstance(x, Mapping)]
+    if not rows:
+        return ""
+    items = "".join(
+        f'<li class="leftover"><span class="badge o-error">cleanup error</span> '
+        f"{esc(x.get('kind', ''))} <code>{esc(x.get('name', ''))}</code> on "
+        f"<code>{esc(x.get('host', ''))}</code> "
+        f'<span class="muted">({esc(x.get("test") or "")}: {esc(x.get("problem", ""))})</span>'
+        f'<pre class="command">{esc(x.get("command", ""))}</pre></li>'
+        for x in rows
+    )
+    return (
+        f'<section id="leftovers"><h2>Left on the target ({len(rows)})</h2><p class="muted">'
+        "Cleanup could not remove these; each command removes one by hand (set "
+        "PINECONE_API_KEY first).</p>"
+        f'<ul class="leftovers">{items}</ul></section>'
+    )
+
+
 def render_html(results: dict) -> str:
     """The self-contained report.html page for one run's results.json data."""
     from conformance.report.assets import CSS, JS
@@ -574,7 +604,7 @@ def render_html(results: dict) -> str:
         f'<a href="#failures">Failures ({failing})</a>'
         + (' · <a href="#expectations">Expectations</a>' if results.get("expectations") else "")
         + "</nav>"
-        f"{_filters(behaviors)}"
+        f"{_leftovers(results) and _leftover_note(results)}{_filters(behaviors)}"
         f'<section id="areas"><h2>By area</h2><p class="muted">Behaviors per outcome in each API '
         "area, all levels. Click an area to show only its behaviors.</p>"
         f"{_area_matrix(behaviors, columns)}</section>"
@@ -585,7 +615,8 @@ def render_html(results: dict) -> str:
         '<section id="failures"><h2>Failures</h2><p class="muted">Every behavior that neither '
         "passed nor was n/a: its statement, source and failing tests, with the assertion "
         "message and the wire transcript.</p>"
-        f"{_failures(behaviors, tests)}</section>{_expectations(results)}</main>"
+        f"{_failures(behaviors, tests)}</section>{_expectations(results)}"
+        f"{_leftovers(results)}</main>"
     )
     title = "Conformance report" + (f" – {target}" if target else "")
     csp = (

@@ -1,8 +1,9 @@
 """junit.xml: the run in the JUnit format CI systems read, run facts as testsuite properties.
 
 Mapping: `failed` is a <failure>; `harness-error`, `cleanup-error` and `target-unavailable` are
-<error>s (the verdict could not be reached); `not-applicable` and `expected-failure` are
-<skipped>; `unexpected-pass` passes, or is a <failure> under --strict.
+<error>s (the verdict could not be reached); `not-applicable`, `expected-failure` and `not-run`
+(an interrupted run) are <skipped>; `unexpected-pass` passes, or is a <failure> under --strict.
+What cleanup left on the target is named, with its command, in the <system-err> of its test.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from conformance import outcomes as oc
 
 ERRORS = (oc.HARNESS_ERROR, oc.CLEANUP_ERROR, oc.TARGET_UNAVAILABLE)
-SKIPPED = (oc.NOT_APPLICABLE, oc.EXPECTED_FAILURE)
+SKIPPED = (oc.NOT_APPLICABLE, oc.EXPECTED_FAILURE, oc.NOT_RUN)
 
 
 def _split(nodeid: str) -> tuple[str, str]:
@@ -51,6 +52,8 @@ def _properties(results: Mapping[str, Any]) -> list[tuple[str, str]]:
     facts: list[tuple[str, Any]] = [
         ("run_id", results.get("run_id")),
         ("verdict", results.get("verdict")),
+        ("verdict_reason", results.get("verdict_reason")),
+        ("leftovers", len(results.get("leftovers") or [])),
         ("exit_code", results.get("exit_code")),
         ("suite_version", results.get("suite_version")),
         ("catalog_hash", results.get("catalog_hash")),
@@ -100,6 +103,12 @@ def render_junit(results: Mapping[str, Any]) -> str:
         "testsuite",
         {"name": "pinecone-conformance", **counts, "timestamp": str(results.get("started_at"))},
     )
+    leftovers: dict[str, list[str]] = {}
+    for x in results.get("leftovers") or []:
+        leftovers.setdefault(str(x.get("test")), []).append(
+            f"cleanup-error: {x.get('kind')} {x.get('name')!r} left on {x.get('host')} "
+            f"({x.get('problem')}); remove it with: {x.get('command')}"
+        )
     props = ET.SubElement(suite, "properties")
     for name, value in _properties(results):
         ET.SubElement(props, "property", {"name": name, "value": value})
@@ -134,5 +143,11 @@ def render_junit(results: Mapping[str, Any]) -> str:
                 case, "skipped", {"message": f"expected failure: {reason}", "type": outcome}
             )
             el.text = body
+        elif outcome == oc.NOT_RUN:
+            message = test.get("message") or "not run: the run was interrupted"
+            ET.SubElement(case, "skipped", {"message": message, "type": outcome})
+        left = leftovers.get(test["nodeid"])
+        if left:
+            ET.SubElement(case, "system-err").text = "\n".join(left)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -12,6 +12,7 @@ ICONS = {
     "non-conformant": "❌",
     "harness-error": "⚠️",
     "target-unavailable": "🔌",
+    "interrupted": "⏹️",
 }
 NOT_OK = (oc.FAILED, oc.HARNESS_ERROR, oc.CLEANUP_ERROR, oc.TARGET_UNAVAILABLE)
 LISTED = 50  # failing behaviors listed before "and N more"
@@ -26,6 +27,29 @@ def _score(score: Mapping[str, Any]) -> str:
         return "–"
     percent = "n/a" if score["percent"] is None else f"{score['percent']}%"
     return f"{score['passed']}/{score['applicable']} ({percent})"
+
+
+def _leftovers(leftovers: list[Mapping[str, Any]]) -> list[str]:
+    """Each namespace cleanup could not remove, with the command that removes it by hand."""
+    if not leftovers:
+        return []
+    lines = [
+        f"### Left on the target: cleanup errors ({len(leftovers)})",
+        "",
+        "Cleanup could not remove these; each command removes one (set `PINECONE_API_KEY`).",
+        "",
+    ]
+    for x in leftovers:
+        lines += [
+            f"- {x.get('kind')} `{_cell(x.get('name'))}` on `{x.get('host')}` "
+            f"({_cell(x.get('test') or '')}: {_cell(x.get('problem'))})",
+            "",
+            "  ```sh",
+            f"  {x.get('command')}",
+            "  ```",
+        ]
+    lines.append("")
+    return lines
 
 
 def render_summary(results: Mapping[str, Any]) -> str:
@@ -77,6 +101,7 @@ def render_summary(results: Mapping[str, Any]) -> str:
             f"Expected failures ({len(expected)}): " + ", ".join(f"`{i}`" for i in expected),
             "",
         ]
+    lines += _leftovers(results.get("leftovers") or [])
     problems = [
         e
         for e in results.get("expectations", [])

@@ -103,9 +103,12 @@ def verdict(
     tests: Iterable[Mapping[str, Any]],
     expectations: Iterable[Mapping[str, Any]],
     strict: bool,
-    aborted: Mapping[str, str] | None = None,
+    aborted: Mapping[str, Any] | None = None,
 ) -> tuple[str, ExitCode, str]:
     """(verdict, exit code, one-line reason) of a run; `aborted` is why the run stopped early."""
+    if aborted and aborted["reason"] == oc.INTERRUPTED:
+        code = ExitCode(int(aborted.get("exit_code") or ExitCode.INTERRUPTED))
+        return oc.INTERRUPTED, code, aborted["message"].splitlines()[0][:300]
     if aborted:
         code = (
             ExitCode.TARGET_UNAVAILABLE
@@ -148,12 +151,14 @@ def assemble(
     tests: list[dict[str, Any]],
     catalog: Iterable[Behavior | Mapping[str, Any]],
     expectations: list[dict[str, Any]] | None = None,
-    aborted: Mapping[str, str] | None = None,
+    aborted: Mapping[str, Any] | None = None,
+    leftovers: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The results document: `facts` (run facts) plus tests, roll-up, counts, scores, verdict.
 
-    `aborted` (`{"reason": "target-unavailable"|"harness-error", "message": ...}`) records a run
-    that stopped before its tests could run; it decides the verdict.
+    `aborted` (`{"reason": "target-unavailable"|"harness-error"|"interrupted", "message": ...}`)
+    records a run that stopped before its tests could run; it decides the verdict. `leftovers`:
+    what cleanup could not remove from the target (the reports name each, with its command).
     """
     expectations = expectations or []
     tests = sorted(tests, key=lambda t: t["nodeid"])
@@ -174,6 +179,7 @@ def assemble(
         "expectations": expectations,
         "tests": tests,
         "behaviors": behaviors,
+        "leftovers": list(leftovers or []),
     }
 
 
@@ -280,6 +286,7 @@ class Recorder:
         self.tests: dict[str, dict[str, Any]] = {}
         self.run_id: str | None = None
         self.target_url: str | None = None
+        self.leftovers: list[dict[str, Any]] = []
 
     @property
     def active(self) -> bool:
@@ -288,6 +295,7 @@ class Recorder:
     def add(self, nodeid: str, when: str, duration: float, data: Mapping[str, Any]) -> None:
         self.run_id = self.run_id or data.get("run_id")
         self.target_url = self.target_url or data.get("target_url")
+        self.leftovers += [{**x, "test": nodeid} for x in data.get("leftovers") or []]
         test = self.tests.setdefault(
             nodeid,
             {"nodeid": nodeid, "behaviors": list(data.get("behaviors", [])), "outcome": None},
@@ -317,6 +325,12 @@ class Recorder:
                 "when": "setup",
                 "message": message,
             }
+
+    def mark_unfinished(self, outcome: str, message: str) -> None:
+        """Give tests that started but never reported their call (interrupted) `outcome`."""
+        for test in self.tests.values():
+            if test["outcome"] is None:
+                test.update(outcome=outcome, when="call", message=message)
 
     def finished(self) -> list[dict[str, Any]]:
         """Test entries; one whose call never reported (interrupted) counts as a harness error."""

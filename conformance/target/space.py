@@ -2,18 +2,22 @@
 
 A Space injects its namespace into every call, waits for eventual consistency when asked to, and
 cleans up after itself: `cleanup()` deletes each namespace it owns (`deleteAll`); in the default
-namespace it deletes exactly the ids it upserted. The suite never writes anywhere else.
+namespace it deletes exactly the ids it upserted. The suite never writes anywhere else. What it
+could not delete is kept in `leftovers`, each with the command that removes it by hand.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from conformance.target import waiting
 from conformance.target.client import DataPlaneClient, WireResponse
 from conformance.target.indexes import IndexInfo
+from conformance.target.leftovers import Deleter, curl
 from conformance.target.vectors import VectorFactory, batches
 
 T = TypeVar("T")
@@ -45,6 +49,8 @@ class Space:
         self._explicit: set[str] = set()
         self._tracked: set[str] = set()
         self._barriers = itertools.count(1)
+        self.leftovers: list[dict[str, Any]] = []
+        self._cleaned = False
 
     def __repr__(self) -> str:
         return f"<Space {self.index.name} ns={self.ns!r}>"
@@ -170,27 +176,52 @@ class Space:
         return record["id"]
 
     # -- teardown -------------------------------------------------------------------------------
-    def cleanup(self) -> None:
-        """Delete what this Space wrote; raise AssertionError describing any failed deletion."""
-        problems: list[str] = []
+    def cleanup(self, deleter: Deleter | None = None) -> None:
+        """Delete what this Space wrote, going on past a failure to the other namespaces, each
+        deletion retried when the failure looks transient; raise AssertionError naming every
+        namespace left behind (also kept in `leftovers`). A second call does nothing."""
+        if self._cleaned:
+            return
+        self._cleaned = True
+        deleter = deleter or Deleter()
+        client, host, version = self.client, self.client.base_url, self.client.api_version
         for name in dict.fromkeys(self._owned):
-            response = self.client.delete(deleteAll=True, namespace=name)
-            if response.status not in (200, 202, 404):
-                problems.append(f"deleteAll in {name!r}: {response!r}")
+            body: dict[str, Any] = {"deleteAll": True, "namespace": name}
+            deleter.delete(
+                functools.partial(client.delete, **body),
+                kind="namespace",
+                name=name,
+                host=host,
+                command=curl("POST", f"{host}/vectors/delete", version, body),
+            )
             if name in self._explicit:
-                response = self.client.delete_namespace(name)
-                if response.status not in (200, 202, 404):
-                    problems.append(f"DELETE /namespaces/{name}: {response!r}")
+                path = f"/namespaces/{quote(name, safe='')}"
+                deleter.delete(
+                    functools.partial(client.delete_namespace, name),
+                    kind="namespace",
+                    name=name,
+                    host=host,
+                    command=curl("DELETE", f"{host}{path}", version),
+                )
         if not self.ns:
             ids = sorted(self.written_default_ids())
             for start in range(0, len(ids), FETCH_CHUNK):
-                response = self.client.delete(ids=ids[start : start + FETCH_CHUNK])
-                if response.status not in (200, 202):
-                    problems.append(
-                        f"delete of {len(ids)} ids in the default namespace: {response!r}"
-                    )
-        if problems:
-            raise AssertionError("cleanup failed: " + "; ".join(problems))
+                chunk = ids[start : start + FETCH_CHUNK]
+                body = {"ids": chunk}
+                deleter.delete(
+                    functools.partial(client.delete, ids=chunk),
+                    kind="ids",
+                    name=f"{len(chunk)} ids in the default namespace",
+                    host=host,
+                    command=curl("POST", f"{host}/vectors/delete", version, body),
+                    ok=(200, 202),
+                )
+        self.leftovers = list(deleter.leftovers)
+        if self.leftovers:
+            raise AssertionError(
+                "cleanup failed, left on the target: "
+                + "; ".join(f"{x['kind']} {x['name']!r} ({x['problem']})" for x in self.leftovers)
+            )
 
 
 def _short(ids: Sequence[str]) -> str:

@@ -15,8 +15,8 @@ def test_junit_counts_properties_and_cases() -> None:
     root = ET.fromstring(render_junit(SAMPLE))
     suite = root.find("testsuite")
     assert suite is not None
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("11", "1", "3")
-    assert suite.get("skipped") == "2"  # not-applicable and expected-failure
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("12", "1", "3")
+    assert suite.get("skipped") == "3"  # not-applicable, expected-failure and not-run
     props = {p.get("name"): p.get("value") for p in suite.iter("property") if p.get("name")}
     assert props["run_id"] == SAMPLE["run_id"] and props["verdict"] == "target-unavailable"
     assert props["catalog_hash"].startswith("sha256:") and props["api_version"] == "2025-10"
