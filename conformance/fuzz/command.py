@@ -65,11 +65,13 @@ class FuzzProgress:
         self.stream.flush()
 
 
-def _stop_on_signals(ctx: FuzzContext) -> Callable[[], None]:
+def _stop_on_signals(ctx: FuzzContext, received: list[str]) -> Callable[[], None]:
     """Ctrl-C and SIGTERM ask the session to stop after the current example, keeping what it found;
-    a second one stops at once. Returns what puts the previous handlers back."""
+    a second one stops at once. The signals' names go to `received` (the verdict names the first).
+    Returns what puts the previous handlers back."""
 
     def handler(signum: int, frame: Any) -> None:
+        received.append(signal.Signals(signum).name)
         if ctx.stop_requested:
             raise KeyboardInterrupt
         ctx.stop_requested = True
@@ -98,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`pinecone-conformance fuzz`: exit 0 nothing found, 1 failures found, 2 usage error,
-    3 target unavailable, 4 harness error."""
+    3 target unavailable, 4 harness error, 130/143 interrupted by SIGINT/SIGTERM (what was found
+    is kept and reported)."""
     cli = vars(build_parser().parse_args(list(sys.argv[1:] if argv is None else argv)))
     err = sys.stderr
     try:
@@ -123,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     target = cfg.target or ("embedded" + (f" ({cfg.server_command})" if cfg.server_command else ""))
     http = make_http(cfg.request_timeout)
     restore_signals: Callable[[], None] = lambda: None  # noqa: E731
+    received: list[str] = []
     try:
         ctx = FuzzContext(
             suite.indexes,
@@ -133,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             prefix=cfg.namespace_prefix,
             run_id=short_id,
         )
-        restore_signals = _stop_on_signals(ctx)
+        restore_signals = _stop_on_signals(ctx, received)
         progress = FuzzProgress(err, time.monotonic() + args.duration, enabled=not args.quiet)
         ctx.progress = progress
         print(
@@ -181,11 +185,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         options=options,
         started=started,
         finished=dt.datetime.now(dt.UTC),
+        interrupted_by=(received[0] if received else "SIGINT") if result.interrupted else None,
     )
     written = write_reports(doc, reports_dir)
     _print_outcome(result, ctx, failures, written, args.stats, err)
     if result.harness_errors:
         return ExitCode.HARNESS_ERROR
+    if result.interrupted:
+        return ExitCode(doc["exit_code"])  # 130 or 143, as results.json says
     return ExitCode.NON_CONFORMANT if failures else ExitCode.CONFORMANT
 
 

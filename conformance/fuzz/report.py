@@ -22,6 +22,7 @@ from conformance import report
 from conformance.config import TargetConfig
 from conformance.fuzz.context import Failure, FuzzContext
 from conformance.fuzz.session import SessionResult
+from conformance.outcomes import ExitCode
 from conformance.redact import redact
 from conformance.repro.runtime import describe
 from conformance.repro.writer import write_python, write_shell
@@ -226,8 +227,10 @@ def results_document(
     options: Mapping[str, Any],
     started: dt.datetime,
     finished: dt.datetime,
+    interrupted_by: str | None = None,
 ) -> dict[str, Any]:
-    """The fuzz run as a results document (docs/results-schema.md, `kind: fuzz`)."""
+    """The fuzz run as a results document (docs/results-schema.md, `kind: fuzz`);
+    `interrupted_by` names the signal that stopped the session (its verdict is `interrupted`)."""
     cat = catalog_mod.load(catalog_mod.DEFAULT_PATH)
     facts = {
         "kind": KIND,
@@ -262,9 +265,18 @@ def results_document(
             "operations": dict(sorted(result.ops.items())),
         },
     }
-    aborted = None
+    aborted: dict[str, Any] | None = None
     if result.harness_errors:  # the session stopped there: a harness error, like the command
         aborted = {"reason": oc.HARNESS_ERROR, "message": redact(result.harness_errors[0])}
+    elif interrupted_by is not None:
+        code = ExitCode.TERMINATED if interrupted_by == "SIGTERM" else ExitCode.INTERRUPTED
+        aborted = {
+            "reason": oc.INTERRUPTED,
+            "message": f"interrupted by {interrupted_by}: {result.examples} examples run, "
+            f"{len(result.failures)} failures found before the signal",
+            "signal": interrupted_by,
+            "exit_code": int(code),
+        }
     return results.assemble(facts, session_tests(result), cat.values(), [], aborted)
 
 

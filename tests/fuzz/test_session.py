@@ -142,11 +142,15 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_results(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 130, err  # ExitCode.INTERRUPTED, like results.json
     assert "interrupted" in err
     results = run_results(tmp_path)
     data = json.loads(results.read_text())
     assert data["fuzz"]["interrupted"] is True and data["fuzz"]["steps"] > 0
+    assert (data["verdict"], data["exit_code"]) == ("interrupted", 130)
+    assert data["aborted"]["signal"] == "SIGINT"
+    for name in ("summary.md", "junit.xml", "report.html"):
+        assert (results.parent / name).exists()
 
 
 def test_a_later_session_replays_an_earlier_failure_first(tmp_path, http):
