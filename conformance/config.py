@@ -32,6 +32,7 @@ from conformance.options import (
     DEFAULT_API_VERSION,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_PREFIX,
+    DEFAULT_STALL_AFTER,
     FOREIGN_CONSISTENCY_TIMEOUT,
     GATING_OPTIONS,
     LEVELS,
@@ -95,6 +96,7 @@ class TargetConfig:
     visibility_delay: float = 0.0
     request_timeout: float = 10.0
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    stall_after: int = DEFAULT_STALL_AFTER
     config: str | None = None
 
     @property

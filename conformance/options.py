@@ -20,6 +20,7 @@ FOREIGN_CONSISTENCY_TIMEOUT = 10.0
 DEFAULT_EXAMPLES_DB = ".pinecone-conformance/examples"
 DEFAULT_REPORTS_DIR = "reports"
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+DEFAULT_STALL_AFTER = 5
 LEVELS = ("MUST", "SHOULD")
 ENV_PREFIX = "PINECONE_CONFORMANCE_"
 
@@ -249,6 +250,15 @@ ALL_OPTIONS: tuple[Option, ...] = (
         "a response body larger than this fails its request instead of being read "
         f"(default {DEFAULT_MAX_RESPONSE_BYTES}, 16 MiB)",
         "BYTES",
+    ),
+    Option(
+        "stall_after",
+        "count",
+        "end the run once this many requests in a row, across workers, got no answer "
+        "(transport errors, timeouts); the tests not yet run are target-unavailable "
+        f"(default {DEFAULT_STALL_AFTER})",
+        "N",
+        commands=frozenset({RUN}),
     ),
     # -- reporting and gating ---------------------------------------------------------------
     Option(

@@ -24,6 +24,7 @@ import httpx
 
 from conformance.options import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.redact import MASK, redact
+from conformance.target.stall import StallWatch
 
 DEFAULT_API_VERSION = "2025-10"
 DEFAULT_TIMEOUT = 10.0
@@ -121,8 +122,10 @@ class _BaseClient:
         timeout: float = DEFAULT_TIMEOUT,
         http: httpx.Client | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        watch: StallWatch | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.watch = watch  # told of every answer and every request that got none
         self._api_key = api_key
         self.api_version = api_version
         self.timeout = timeout
@@ -204,14 +207,26 @@ class _BaseClient:
         )
         self.transcript.append(entry)
         try:
+            if self.watch is not None:
+                self.watch.before()
             wire = self._send(request, self.timeout if timeout is None else timeout)
         except (httpx.TransportError, ResponseTooLarge) as exc:
             entry.error = redact(f"{type(exc).__name__}: {exc}", [self._api_key])
+            self._tell_watch(exc)
             raise
+        self._tell_watch(None)
         entry.status = wire.status
         entry.response_headers = dict(wire.headers)
         entry.response_body = _clip(redact(wire.text, [self._api_key]))
         return wire
+
+    def _tell_watch(self, error: BaseException | None) -> None:
+        """An answer (an over-large body is one) or a request that got none."""
+        if self.watch is not None:
+            if isinstance(error, httpx.TransportError):
+                self.watch.failed(error)
+            else:
+                self.watch.answered()
 
     def _send(self, request: httpx.Request, timeout: float) -> WireResponse:
         """Send `request` and read its response within `timeout` seconds in all, at most

@@ -20,6 +20,7 @@ from conformance.target.client import ControlPlaneClient, DataPlaneClient, make_
 from conformance.target.indexes import IndexInfo, TemporaryIndexes, index_url
 from conformance.target.launcher import IndexSpec, LaunchError, RunningServer, start_server
 from conformance.target.space import Space
+from conformance.target.stall import StallWatch
 
 PROBE_TIMEOUT = 5.0
 METRICS = ("cosine", "euclidean", "dotproduct")
@@ -68,7 +69,7 @@ def probe_index(
             f"answered {response!r}",
         )
     kind = stats.get("vectorType") or stats.get("vector_type")
-    # The stats `metric` is only a last resort (STATS-METRIC-VECTORTYPE judges whether it is
+    # The stats `metric` is only a last resort (STATS-METRIC judges whether it is
     # there): `SuiteSession` prefers describe_index and a declared --metric.
     dimension = stats.get("dimension")
     if kind is None:
@@ -111,8 +112,15 @@ class SuiteSession:
     """The run's view of the target: its indexes, control plane, shared HTTP connections, and the
     namespace counter. For the embedded target it owns the server it starts."""
 
-    def __init__(self, cfg: TargetConfig, run_id: str | None = None, worker: str = "m") -> None:
+    def __init__(
+        self,
+        cfg: TargetConfig,
+        run_id: str | None = None,
+        worker: str = "m",
+        watch: StallWatch | None = None,
+    ) -> None:
         self.cfg = cfg
+        self.watch = watch  # every client of the session reports to it: a stall ends the run
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.worker = worker
         self.http = make_http(cfg.request_timeout)
@@ -285,6 +293,7 @@ class SuiteSession:
             timeout=cfg.request_timeout,
             http=self.http,
             max_response_bytes=cfg.max_response_bytes,
+            watch=self.watch,
         )
 
     def control_client(self) -> ControlPlaneClient | None:
@@ -298,6 +307,7 @@ class SuiteSession:
             timeout=cfg.request_timeout,
             http=self.http,
             max_response_bytes=cfg.max_response_bytes,
+            watch=self.watch,
         )
 
     def space(self, index: IndexInfo, *, default: bool = False) -> Space:
@@ -321,14 +331,14 @@ class StartFailure:
 
 
 def start_session(
-    cfg: TargetConfig, run_id: str | None, worker: str
+    cfg: TargetConfig, run_id: str | None, worker: str, watch: StallWatch | None = None
 ) -> SuiteSession | StartFailure:
     """Start the embedded server or probe the foreign target: the started session, or why not.
 
     An unreachable target is `TARGET_UNAVAILABLE`, a rejected key or a wrong URL `USAGE`, an
     embedded server that did not start `HARNESS_ERROR`; the session is closed on failure.
     """
-    suite = SuiteSession(cfg, run_id, worker)
+    suite = SuiteSession(cfg, run_id, worker, watch)
     try:
         return suite.start()
     except TargetError as exc:
