@@ -8,23 +8,28 @@ globals, so several runs in one process never see each other's state.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from conformance.catalog import MARKER
 from conformance.config import TargetConfig
 from conformance.outcomes import ExitCode
 from conformance.results.document import Recorder
 from conformance.target.session import StartFailure, SuiteSession, start_session
+from conformance.target.stall import StallWatch, TargetStalled
 
 if TYPE_CHECKING:
     from conformance.results.expectations import Expectation
 
 PLUGIN_NAME = "conformance-run"
 RUN_KEY = pytest.StashKey["ConformanceRun"]()
+RUN_DIR_KEY = "conformance_run_dir"  # in xdist's workerinput: the directory the run shares
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class ConformanceRun:
         self.results: dict[str, Any] | None = None
         self.controller = not hasattr(config, "workerinput")
         self.recorder: Recorder | None = Recorder() if self.controller else None
+        self._watch: StallWatch | None = None
+        self._own_dir: str | None = None  # the shared run directory, when this process made it
+        self.interrupt: BaseException | None = None  # what ended the run loop early, if anything
 
     @property
     def cfg(self) -> TargetConfig:
@@ -95,10 +103,21 @@ class ConformanceRun:
             return testrunuid[:8], workerinput["workerid"]
         return uuid.uuid4().hex[:8], "m"
 
+    @property
+    def watch(self) -> StallWatch:
+        """The run's stall watch, shared by the controller and every xdist worker."""
+        if self._watch is None:
+            workerinput = getattr(self.config, "workerinput", None) or {}
+            directory = workerinput.get(RUN_DIR_KEY)
+            if directory is None:
+                directory = self._own_dir = tempfile.mkdtemp(prefix="conformance-run-")
+            self._watch = StallWatch(directory, self.cfg.stall_after)
+        return self._watch
+
     def start(self) -> SuiteSession | StartFailure:
         """Start the embedded server or probe the target (one start path for every caller)."""
         run_id, worker = self.ids()
-        return start_session(self.cfg, run_id, worker)
+        return start_session(self.cfg, run_id, worker, self.watch)
 
     def start_or_stop(self) -> SuiteSession:
         """The started session, or the run ends with the failure's exit code and message."""
@@ -106,6 +125,52 @@ class ConformanceRun:
         if isinstance(started, StartFailure):
             self.stop(started.code, started.message)
         return started
+
+    # -- a stalled target, -x and --maxfail (hooks of the registered run object) -----------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist: each worker counts failures in the run directory the controller made."""
+        if self.target is not None:
+            node.workerinput[RUN_DIR_KEY] = str(self.watch.directory)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Once the target is declared stalled, a suite test not yet started never contacts it:
+        it ends at once as target-unavailable (TargetStalled is a transport error)."""
+        if self.target is None or item.get_closest_marker(MARKER) is None:
+            return
+        message = self.watch.message()
+        if message is not None:
+            raise TargetStalled(message)
+
+    @pytest.hookimpl(wrapper=True, trylast=True)  # innermost: the record sees the short text
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """A test skipped for a stalled target shows one line, not a traceback each."""
+        report = yield
+        excinfo = call.excinfo
+        if report.when == "setup" and excinfo is not None and excinfo.type is TargetStalled:
+            report.longrepr = f"target-unavailable (not run): {excinfo.value}"
+        return report
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.interrupt = excinfo.value
+
+    def stopped_by_maxfail(self) -> bool:
+        """Whether xdist ended the run for -x/--maxfail: it raises its `Interrupted`, a
+        KeyboardInterrupt, as it does for Ctrl-C, but failures reaching the limit are a verdict."""
+        exc = self.interrupt
+        if exc is None or type(exc).__module__ != "xdist.dsession":
+            return False
+        dsession = self.config.pluginmanager.getplugin("dsession")
+        maxfail = int(self.config.getoption("maxfail", 0) or 0)
+        failures = int(getattr(dsession, "countfailures", 0))
+        return 0 < maxfail <= failures and "keyboard-interrupt" not in str(exc)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self._own_dir is not None:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
 
     # -- recording (hooks of the registered run object) -----------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -120,7 +185,10 @@ class ConformanceRun:
         if self.recorder is not None:
             from conformance.plugin.recording import finish
 
-            doc = finish(session, self, int(exitstatus))
+            status = int(exitstatus)
+            if status == pytest.ExitCode.INTERRUPTED and self.stopped_by_maxfail():
+                status = pytest.ExitCode.TESTS_FAILED
+            doc = finish(session, self, status)
             if doc is not None:
                 self.results = doc
                 session.exitstatus = doc["exit_code"]
@@ -132,6 +200,9 @@ class ConformanceRun:
             from conformance.plugin.recording import write_summary
 
             write_summary(terminalreporter, self.results)
+            stalled = self._watch.message() if self._watch is not None else None
+            if stalled is not None:
+                terminalreporter.write_line(stalled)
 
 
 def get_run(config: pytest.Config) -> ConformanceRun:

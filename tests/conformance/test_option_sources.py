@@ -36,7 +36,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
 # Flags the README or the usage text mention that are not options of the table: pytest's own, the
 # `run --strict` spelling of --strict-expectations, and the arguments of report/baseline/compare.
 NOT_TABLE_FLAGS = {"--help", "--pyargs", "--strict", "--out", "--expires", "--days", "--format"}
-NOT_TABLE_FLAGS |= {"--untested", "--json"}
+NOT_TABLE_FLAGS |= {"--untested", "--json", "--maxfail"}  # --maxfail: pytest's own
 FLAG_RE = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 
 
