@@ -254,7 +254,7 @@ def write_summary(tr: Any, doc: dict[str, Any]) -> None:
         for level, s in scores.items()
         if s["total"]
     )
-    tr.write_line(f"tests: {counts or 'none'}; {line}")
+    tr.write_line(f"tests: {counts or 'none'}" + (f"; {line}" if line else ""))
     for row in doc["expectations"]:
         if row["status"] in results.PROBLEM_STATUSES:
             what = row.get("behavior") or row.get("test")

@@ -15,7 +15,8 @@ import pytest
 
 from conformance import outcomes as oc
 from conformance.outcomes import ExitCode
-from conformance.plugin.run import find_run, get_run
+from conformance.plugin.recording import finish, write_summary
+from conformance.plugin.run import Stop, find_run, get_run
 from conformance.target.session import StartFailure, SuiteSession
 
 SUITE_FIXTURES = frozenset(
@@ -44,8 +45,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not run.controller or not config.pluginmanager.hasplugin("dsession"):
         return
     suite_run = any("conformance.suite" in a or "conformance/suite" in a for a in config.args)
-    if suite_run and not run.cfg.embedded:
-        run.start_or_stop().close()
+    if not suite_run or run.cfg.embedded:
+        return
+    started = run.start()
+    if isinstance(started, SuiteSession):
+        started.close()
+        return
+    if started.code != ExitCode.USAGE:
+        # pytest runs no sessionfinish after a failed sessionstart: write the reports here, so
+        # that a target unavailable from the start still leaves a verdict behind.
+        run.stop_reason = Stop(started.code, started.message)
+        run.results = finish(session, run, int(started.code))
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if run.results is not None and reporter is not None:
+            write_summary(reporter, run.results)
+    run.stop(started.code, started.message)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
