@@ -274,6 +274,6 @@ def test_interrupted_run_still_deletes_its_temporary_indexes(only_dense, tmp_pat
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate(timeout=10)
-    assert process.returncode == 2, output[-3000:]  # pytest's "interrupted"
+    assert process.returncode == 130, output[-3000:]  # ExitCode.INTERRUPTED (SIGINT)
     assert len(announced(only_dense)) >= 2
     assert index_names(only_dense) == [ONLY], output[-3000:]
