@@ -7,7 +7,9 @@ are not blame) is one the mutant declares, or an extra listed for it in
 `SAMPLE` mutants have no separate kill case. The fuzz state machine's test is left out (see
 `tests.mutants.suite_runs.STATEFUL_TEST`).
 
-Only `SAMPLE` runs by default; every other mutant is in the `exhaustive` tier.
+Only `SAMPLE` runs by default; every other mutant is in the `exhaustive` tier
+(`pytest -n 2 -m exhaustive tests/mutants/test_precision.py`; `-m ""` for all of them).
+`python -m tests.mutants.blame_report` prints the same figures without asserting.
 """
 
 from __future__ import annotations
