@@ -31,6 +31,14 @@ NO_AUTH_ENFORCEMENT_REASON = "the target does not enforce API keys (--no-auth-en
 CLIENTS_KEY = pytest.StashKey[list[Any]]()
 # What a test's cleanup could not remove from the target (results.json `leftovers`).
 LEFTOVERS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+# The Spaces of tests still running (node id, Space): a run stopped at once cleans them up itself.
+LIVE_KEY = pytest.StashKey[dict[int, tuple[str, Space]]]()
+
+
+def live_spaces(config: pytest.Config) -> dict[int, tuple[str, Space]]:
+    if LIVE_KEY not in config.stash:
+        config.stash[LIVE_KEY] = {}
+    return config.stash[LIVE_KEY]
 
 
 @pytest.fixture(scope="session")
@@ -89,10 +97,13 @@ def _open(
     _check_kind(request, kind)
     space = suite.space(index, default=default)
     _track(request, space.client)
+    live = live_spaces(request.config)
+    live[id(space)] = (request.node.nodeid, space)
     yield space
     try:
         space.cleanup()
     finally:
+        live.pop(id(space), None)
         if space.leftovers:
             node = request.node
             node.stash[LEFTOVERS_KEY] = [*node.stash.get(LEFTOVERS_KEY, []), *space.leftovers]

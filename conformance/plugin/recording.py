@@ -23,7 +23,7 @@ from conformance.outcomes import ExitCode
 from conformance.plugin.fixtures import CLIENTS_KEY, LEFTOVERS_KEY
 from conformance.plugin.run import get_run
 from conformance.plugin.selection import BEHAVIORS_KEY, SUITE_DIR, load_catalog, suite_dirs
-from conformance.plugin.signals import interruption, planned, suite_run
+from conformance.plugin.signals import interruption, planned, stopped_leftovers, suite_run
 from conformance.redact import redact
 from conformance.results import document as results
 from conformance.results import expectations as exp_mod
@@ -217,7 +217,8 @@ def finish(session: pytest.Session, run: ConformanceRun, exitstatus: int) -> dic
         "duration": round(finished - started, 3),
     }
     scope = [b for b in cat.values() if catalog_mod.in_profile(gating.profile, b)]
-    doc = results.assemble(facts, tests, scope, rows, aborted, recorder.leftovers)
+    leftovers = [*recorder.leftovers, *stopped_leftovers(config)]
+    doc = results.assemble(facts, tests, scope, rows, aborted, leftovers)
     if gating.reports_dir:
         from conformance import report
 

@@ -12,8 +12,10 @@ reported. A second signal, or the grace period running out, interrupts at once.
 from __future__ import annotations
 
 import _thread
+import contextlib
 import signal
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -22,7 +24,9 @@ from typing import Any
 import pytest
 
 from conformance.outcomes import ExitCode
+from conformance.plugin.fixtures import live_spaces
 from conformance.plugin.selection import BEHAVIORS_KEY, suite_dirs
+from conformance.target.leftovers import Deleter
 
 INTERRUPT_KEY = pytest.StashKey["Interruption"]()
 # The suite tests of the run (node id, behavior ids), for the xdist controller, which collects
@@ -30,6 +34,10 @@ INTERRUPT_KEY = pytest.StashKey["Interruption"]()
 PLANNED_KEY = pytest.StashKey[list[tuple[str, list[str]]]]()
 COLLECTED_KEY = pytest.StashKey[list[tuple[str, list[str]]]]()  # node ids alone, the fallback
 WORKER_OUTPUT = "conformance_planned"
+# What the cleanup of a run stopped at once could not remove (it has no test report to ride on).
+STOPPED_LEFTOVERS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+WORKER_LEFTOVERS = "conformance_leftovers"
+STOP_CLEANUP_DEADLINE = 5.0  # seconds of retries for each Space cleaned up after a hard stop
 PLUGIN_NAME = "conformance-signals"
 GRACE = 5.0  # seconds the tests in progress get to finish before the run stops at once
 PREFIX = "interrupted by "  # of the stop reason, which crosses from xdist workers to the controller
@@ -61,6 +69,22 @@ def planned(session: pytest.Session) -> list[tuple[str, list[str]]]:
     ]
     stash = session.config.stash
     return mine or stash.get(PLANNED_KEY, []) or stash.get(COLLECTED_KEY, [])
+
+
+def stopped_leftovers(config: pytest.Config) -> list[dict[str, Any]]:
+    """Leftovers of the Spaces a hard-stopped run cleaned up itself (workers' included)."""
+    return config.stash.get(STOPPED_LEFTOVERS_KEY, [])
+
+
+def _clean_live(config: pytest.Config) -> None:
+    """Clean up the Spaces whose tests the signal cut short, before results.json is written (the
+    fixtures' own teardown would come after it); their leftovers are recorded."""
+    found = list(stopped_leftovers(config))
+    for nodeid, space in list(live_spaces(config).values()):
+        with contextlib.suppress(AssertionError):  # the leftovers say what failed
+            space.cleanup(Deleter(deadline=STOP_CLEANUP_DEADLINE))
+        found += [{**x, "test": nodeid} for x in space.leftovers]
+    config.stash[STOPPED_LEFTOVERS_KEY] = found
 
 
 def suite_run(session: pytest.Session) -> bool:
@@ -136,15 +160,25 @@ class SignalStop:
         if INTERRUPT_KEY not in self.config.stash and text.startswith(PREFIX):
             self.config.stash[INTERRUPT_KEY] = Interruption(text.removeprefix(PREFIX).strip())
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """On an interrupted xdist worker: send the controller the suite tests of the run."""
-        output = getattr(self.config, "workeroutput", None)
-        if output is not None and INTERRUPT_KEY in self.config.stash:
-            output[WORKER_OUTPUT] = planned(session)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:
+        """After a signal: clean up what the tests cut short left, before results.json is
+        written; an xdist worker sends the controller the run's tests and those leftovers."""
+        if INTERRUPT_KEY in self.config.stash:
+            _clean_live(self.config)
+            output = getattr(self.config, "workeroutput", None)
+            if output is not None:
+                output[WORKER_OUTPUT] = planned(session)
+                output[WORKER_LEFTOVERS] = stopped_leftovers(self.config)
+        return (yield)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        tests = (getattr(node, "workeroutput", None) or {}).get(WORKER_OUTPUT)
+        output = getattr(node, "workeroutput", None) or {}
+        left = output.get(WORKER_LEFTOVERS)
+        if left:
+            self.config.stash[STOPPED_LEFTOVERS_KEY] = [*stopped_leftovers(self.config), *left]
+        tests = output.get(WORKER_OUTPUT)
         if tests:
             self.config.stash[PLANNED_KEY] = [(str(n), list(b)) for n, b in tests]
 

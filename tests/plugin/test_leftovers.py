@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -54,3 +56,39 @@ def test_namespaces_left_behind_are_named_everywhere(tmp_path: Path) -> None:
             assert x["name"] in text
         assert f"cleanup-error: namespace {x['name']!r}" in output
     assert "Left on the target" in summary and 'id="leftovers"' in page
+
+
+def test_a_run_stopped_at_once_cleans_up_and_names_what_it_left(tmp_path: Path) -> None:
+    """SIGTERM while a test waits on a query that never answers: the grace period runs out, the
+    run stops at once, cleans up the stuck test's namespace itself (deleteAll answers HTML here,
+    so it stays) and reports it, all before it exits 143."""
+    marker = tmp_path / "query-arrived"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINECONE_", "PYTEST_"))}
+    env.update(PYTHONPATH=str(REPO), HANG_QUERY_MARKER=str(marker))
+    reports = tmp_path / "reports"
+    argv = [
+        *(sys.executable, "-m", "conformance.cli", "run", "-q", "-p", "no:cacheprovider"),
+        *("--server-command", SERVER, "--behavior", "QUERY-AT-MOST-TOPK"),
+        *("--request-timeout", "50", "--reports-dir", str(reports)),
+    ]
+    proc = subprocess.Popen(
+        argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "no query reached the target"
+        os.killpg(proc.pid, signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(30)
+    assert proc.returncode == ExitCode.TERMINATED, output[-3000:]
+    doc = json.loads((reports / "latest" / "results.json").read_text())
+    assert doc["verdict"] == "interrupted" and doc["counts"]["not-run"] >= 1
+    stuck = [t["nodeid"] for t in doc["tests"] if t.get("when") == "call"]
+    assert stuck and {x["test"] for x in doc["leftovers"]} >= set(stuck), doc["leftovers"]
+    assert all("$PINECONE_API_KEY" in x["command"] for x in doc["leftovers"])
