@@ -19,6 +19,7 @@ import httpx
 from conformance.redact import redact
 from conformance.target import waiting
 from conformance.target.client import ControlPlaneClient, DataPlaneClient, WireResponse
+from conformance.target.leftovers import curl
 
 # Hosted services take seconds to minutes to get an index ready; their control planes are rate
 # limited, so readiness is polled with pauses growing to 2 s.
@@ -251,6 +252,7 @@ class TemporaryIndexes:
         control = redact(control_url or "")
         return [
             f"temporary index {name!r} created by this run may be left over on {control}: "
-            f"{why}; delete it by hand"
+            f"{why}; delete it by hand: "
+            + curl("DELETE", f"{(control_url or '').rstrip('/')}/indexes/{name}", self.api_version)
             for name, why in problems.items()
         ]
