@@ -188,7 +188,7 @@ def test_a_failed_delete_is_reported_with_the_index_name(only_dense) -> None:
             problems = suite.close()
             assert len(problems) == 1 and sparse.name in problems[0], problems
             assert "left over" in problems[0] and "delete it by hand" in problems[0]
-            assert f"-X DELETE '{only_dense.control_url}/indexes/{sparse.name}'" in problems[0]
+            assert f"-X DELETE {only_dense.control_url}/indexes/{sparse.name}" in problems[0]
             assert "$PINECONE_API_KEY" in problems[0] and KEY not in problems[0]
         finally:
             for name in set(index_names(only_dense)) - {ONLY}:
