@@ -153,8 +153,13 @@ def _dimension_message(reply: Reply, body: dict[str, Any]) -> Reply:
     return reply.with_json({**body, "message": "Invalid vector"})
 
 
-mutant(
-    "dimension-message-generic",
-    "ERRORS-DIMENSION-MESSAGE",
-    summary='A dimension mismatch is reported as "Invalid vector", without the dimensions.',
-)(error_handler(_dimension_message))
+_query_dimension_message = error_handler(_dimension_message)
+
+
+@mutant("dimension-message-generic", "ERRORS-DIMENSION-MESSAGE")
+async def dimension_message_generic(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A query vector of the wrong length is reported as "Invalid vector", without the
+    dimensions (upsert's wording is UPSERT-ERROR-MESSAGES', left alone)."""
+    if not request.is_(*QUERY):
+        return await forward(request)
+    return await _query_dimension_message(request, forward, ctx)
