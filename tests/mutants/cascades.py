@@ -8,5 +8,10 @@ another is better narrowed (or its setup made a harness error) than listed here.
 
 from __future__ import annotations
 
-CASCADES: dict[str, dict[str, str]] = {}
+CASCADES: dict[str, dict[str, str]] = {
+    "errors-error-object-body": {
+        "ERRORS-VALIDATION-400": "its statement is a 400 with `code` 3, and `code` is a member of "
+        "the rpcStatus body this mutant replaces: no body without `code` can satisfy it",
+    },
+}
 """mutant name -> {extra behavior id: why its failure follows from the mutant's own break}."""
