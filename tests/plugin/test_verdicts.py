@@ -60,7 +60,7 @@ import pytest
 @pytest.mark.behavior("A-MUST")
 @pytest.mark.parametrize("n", range(60))
 def test_fetch(dense_space, n):
-    if n == 8:
+    if n == 0:  # the first test of the run on any scheduling: the freeze comes first
         os.kill(int(os.environ["STALL_PID"]), signal.SIGSTOP)
     assert dense_space.fetch(["r0"]).status == 200
 """
@@ -91,6 +91,7 @@ def test_a_target_that_stops_answering_ends_the_run(tmp_path, monkeypatch, worke
     outcomes = [t["outcome"] for t in doc["tests"]]
     assert len(outcomes) == 60
     assert set(outcomes) <= {"passed", "target-unavailable"}, outcomes
-    assert outcomes.count("target-unavailable") >= 50  # all but the ones before the freeze
+    # All but the few a second worker may finish while the stall is being declared.
+    assert outcomes.count("target-unavailable") >= 40, outcomes
     not_run = [t for t in doc["tests"] if "not run" in t.get("details", "")]
-    assert len(not_run) >= 40
+    assert len(not_run) >= 30
