@@ -9,6 +9,7 @@ import dataclasses
 import itertools
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -284,30 +285,26 @@ class SuiteSession:
     def next_namespace(self) -> str:
         return f"{self.cfg.namespace_prefix}-{self.run_id}-{self.worker}-{next(self._counter)}"
 
+    def _client_options(self) -> dict[str, Any]:
+        """What every client of the run shares: deadline, body cap, connections, stall watch."""
+        cfg = self.cfg
+        return {
+            "timeout": cfg.request_timeout,
+            "http": self.http,
+            "max_response_bytes": cfg.max_response_bytes,
+            "watch": self.watch,
+        }
+
     def data_client(self, index: IndexInfo) -> DataPlaneClient:
         cfg = self.cfg
-        return DataPlaneClient(
-            index.host,
-            cfg.api_key,
-            cfg.api_version,
-            timeout=cfg.request_timeout,
-            http=self.http,
-            max_response_bytes=cfg.max_response_bytes,
-            watch=self.watch,
-        )
+        return DataPlaneClient(index.host, cfg.api_key, cfg.api_version, **self._client_options())
 
     def control_client(self) -> ControlPlaneClient | None:
         if self.control_url is None:
             return None
         cfg = self.cfg
         return ControlPlaneClient(
-            self.control_url,
-            cfg.api_key,
-            cfg.api_version,
-            timeout=cfg.request_timeout,
-            http=self.http,
-            max_response_bytes=cfg.max_response_bytes,
-            watch=self.watch,
+            self.control_url, cfg.api_key, cfg.api_version, **self._client_options()
         )
 
     def space(self, index: IndexInfo, *, default: bool = False) -> Space:

@@ -20,19 +20,26 @@ SERVER = f"{sys.executable} -m tests.support.html_cleanup_server"
 RUN_TIMEOUT = 240
 
 
-def test_namespaces_left_behind_are_named_everywhere(tmp_path: Path) -> None:
+def _spawn(*options: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`pinecone-conformance run` against the cleanup-refusing server, in its own process group."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PINECONE_", "PYTEST_"))}
-    env["PYTHONPATH"] = str(REPO)
-    reports = tmp_path / "reports"
+    env.update(PYTHONPATH=str(REPO), **(extra_env or {}))
     argv = [
         *(sys.executable, "-m", "conformance.cli", "run", "-q", "-p", "no:cacheprovider"),
-        *("--server-command", SERVER, "--behavior", "UPSERT-OVERWRITES"),
-        *("--behavior", "FETCH-*", "--reports-dir", str(reports)),
+        *("--server-command", SERVER, *options),
     ]
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
     )  # fmt: skip
+
+
+def test_namespaces_left_behind_are_named_everywhere(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    proc = _spawn(
+        *("--behavior", "UPSERT-OVERWRITES", "--behavior", "FETCH-*"),
+        *("--reports-dir", str(reports)),
+    )
     try:
         output, _ = proc.communicate(timeout=RUN_TIMEOUT)
     finally:
@@ -63,18 +70,12 @@ def test_a_run_stopped_at_once_cleans_up_and_names_what_it_left(tmp_path: Path) 
     run stops at once, cleans up the stuck test's namespace itself (deleteAll answers HTML here,
     so it stays) and reports it, all before it exits 143."""
     marker = tmp_path / "query-arrived"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINECONE_", "PYTEST_"))}
-    env.update(PYTHONPATH=str(REPO), HANG_QUERY_MARKER=str(marker))
     reports = tmp_path / "reports"
-    argv = [
-        *(sys.executable, "-m", "conformance.cli", "run", "-q", "-p", "no:cacheprovider"),
-        *("--server-command", SERVER, "--behavior", "QUERY-AT-MOST-TOPK"),
-        *("--request-timeout", "50", "--reports-dir", str(reports)),
-    ]
-    proc = subprocess.Popen(
-        argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
-    )  # fmt: skip
+    proc = _spawn(
+        *("--behavior", "QUERY-AT-MOST-TOPK", "--request-timeout", "50"),
+        *("--reports-dir", str(reports)),
+        extra_env={"HANG_QUERY_MARKER": str(marker)},
+    )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
