@@ -42,6 +42,14 @@ def _duplicate_sparse(step: Mapping[str, Any]) -> bool:
     return False
 
 
+def _wrong_delete_types(body: Mapping[str, Any]) -> bool:
+    ids = body.get("ids")
+    bad_ids = ids is not None and not (
+        isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+    )
+    return bad_ids or ("deleteAll" in body and not isinstance(body["deleteAll"], bool))
+
+
 def outcome_open(name: str, step: Mapping[str, Any], api_version: str) -> bool:
     """Whether the documentation of `api_version` leaves open if this invalid request is refused."""
     early = api_version[:7] < SPEC_2026_07
@@ -61,7 +69,8 @@ def outcome_open(name: str, step: Mapping[str, Any], api_version: str) -> bool:
     if name == "fbm-bad-request":
         return early and isinstance(body, dict) and body.get("limit") == 10001
     if name == "delete-bad-request":
-        return body == {}
+        # an empty body, or fields of the wrong JSON type (a SHOULD, ERRORS-WRONG-JSON-TYPE)
+        return body == {} or (isinstance(body, dict) and _wrong_delete_types(body))
     if name == "garbage-body":
         content = step.get("content")
         return isinstance(content, str) and content.startswith(_BOM)

@@ -285,7 +285,9 @@ def _upsert(**vector):
         ("fbm-bad-request", {"json": {"filter": {"g": 1}, "limit": 10001}}, "2025-10", True),
         ("fbm-bad-request", {"json": {"filter": {"g": 1}, "limit": 0}}, "2025-10", False),
         ("delete-bad-request", {"json": {}}, "2026-07", True),
-        ("delete-bad-request", {"json": {"ids": "a"}}, "2026-07", False),
+        ("delete-bad-request", {"json": {"ids": "a"}}, "2026-07", True),  # a wrong JSON type
+        ("delete-bad-request", {"json": {"deleteAll": "yes"}}, "2025-10", True),
+        ("delete-bad-request", {"json": {"deleteAll": True, "ids": ["a"]}}, "2025-10", False),
         ("garbage-body", {"content": "\ufeff{}"}, "2026-07", True),
         ("query-bad-topk", {"json": {"topK": 0}}, "2024-07", False),
     ],
