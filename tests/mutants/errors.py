@@ -82,12 +82,32 @@ mutant(
     summary="Data-plane errors keep their status but answer "
     '`{"error": {"code": "INVALID_ARGUMENT", "message": ...}}` instead of an rpcStatus body.',
 )(error_handler(_error_object_shape))
-mutant(
-    "validation-500",
+# Every behavior whose statement is "... is rejected with 400": a server that answers validation
+# failures with another status breaks each of them, not only the error-code behaviors.
+VALIDATION_400 = (
     "ERRORS-VALIDATION-400",
     "*-400",
     "*REJECTED*",
     "*INVALID*",
+    "DELETE-MAX-IDS",
+    "ERRORS-MALFORMED-JSON",
+    "ERRORS-QUERY-ID-LENGTH",
+    "ERRORS-WRONG-JSON-TYPE",
+    "NAMESPACES-SCHEMA-FILTERABLE-TRUE",
+    "QUERY-DIMENSION-MISMATCH",
+    "QUERY-TOPK-RANGE",
+    "QUERY-TOPK-REQUIRED",
+    "UPSERT-BATCH-ATOMIC",
+    "UPSERT-ID-MAX-LENGTH",
+    "UPSERT-MAX-VECTORS",
+    "UPSERT-METADATA-SIZE-LIMIT",
+    "UPSERT-SPARSE-INDEX-RANGE",
+    "UPSERT-SPARSE-REQUIRED",
+)
+mutant(
+    "validation-500",
+    *VALIDATION_400,
+    "ERRORS-VALIDATION-NOT-RETRYABLE",
     summary="Validation failures answer 500 (code 13) instead of 400.",
 )(error_handler(_server_error))
 
@@ -117,6 +137,7 @@ def _retryable(reply: Reply, body: dict[str, Any]) -> Reply:
 mutant(
     "validation-429",
     "ERRORS-VALIDATION-NOT-RETRYABLE",
+    *VALIDATION_400,
     summary="Validation failures answer 429 (code 8, retryable) instead of 400.",
 )(error_handler(_retryable))
 
