@@ -16,6 +16,7 @@ from conformance.suite._helpers import (
     list_when,
     ns_count,
     ok,
+    records_of,
     seed_visible,
     setting_up,
     stats_when,
@@ -291,6 +292,6 @@ def test_delete_all_without_namespace(hybrid_space, target):
     ok(client.delete(deleteAll=True))
     hybrid_space.eventually(
         lambda: client.fetch(ids),
-        lambda r: r.status == 200 and vectors_of(r) == {},
+        lambda r: r.status == 200 and records_of(r) == {},
         "the default namespace emptied",
     )

@@ -9,6 +9,10 @@ another is better narrowed (or its setup made a harness error) than listed here.
 from __future__ import annotations
 
 CASCADES: dict[str, dict[str, str]] = {
+    "fetch-unknown-ids-null": {
+        "FETCH-UNKNOWN-NAMESPACE": "its statement is `vectors: {}` for a namespace never written; "
+        "listing the unknown ids there with null is the same deviation, seen in that case",
+    },
     "errors-error-object-body": {
         "ERRORS-VALIDATION-400": "its statement is a 400 with `code` 3, and `code` is a member of "
         "the rpcStatus body this mutant replaces: no body without `code` can satisfy it",
