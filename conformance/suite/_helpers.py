@@ -146,10 +146,9 @@ def fetch_now(space: Space, ids: list[str]) -> dict[str, Any]:
 
 
 def upsert_ok(space: Space, vectors: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    """Upsert and assert `upsertedCount`; does not wait for visibility."""
-    body = ok(space.upsert(vectors, **extra))
-    assert body.get("upsertedCount") == len(vectors), f"upsertedCount: {body}"
-    return body
+    """Upsert and assert it succeeded; does not wait for visibility. The `upsertedCount` in the
+    reply is judged by UPSERT-RESPONSE-COUNT alone, not by every test that writes."""
+    return ok(space.upsert(vectors, **extra))
 
 
 def stats_json(space: Space, body: dict[str, Any] | None = None) -> dict[str, Any]:

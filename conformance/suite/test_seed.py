@@ -19,6 +19,7 @@ from conformance.suite._helpers import (
     records_of,
     seed_visible,
     setting_up,
+    setup_ok,
     stats_when,
     unique,
     upsert_ok,
@@ -135,7 +136,7 @@ def test_upsert_sent_as_curl_d(dense_space):
         content=body,
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
-    assert ok(resp).get("upsertedCount") == 1, resp
+    ok(resp)  # accepted; the count is UPSERT-RESPONSE-COUNT's to judge
     got = fetch_present(dense_space, ["id-3"])
     assert got["id-3"]["values"] == approx(rec["values"])
 
@@ -283,7 +284,7 @@ def test_delete_all_without_namespace(hybrid_space, target):
     client = hybrid_space.client
     recs = hybrid_space.vectors.records(3, prefix=unique("seed-all-"))
     ids = [r["id"] for r in recs]
-    assert ok(client.upsert(recs)).get("upsertedCount") == 3  # no namespace: the default one
+    setup_ok(client.upsert(recs), "upserting to the default namespace (no namespace given)")
     hybrid_space.eventually(
         lambda: client.fetch(ids),
         lambda r: r.status == 200 and set(vectors_of(r)) == set(ids),

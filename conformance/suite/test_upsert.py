@@ -78,7 +78,7 @@ def test_upsert_vector_count_limit(dense_space, n, accepted):
         )
     resp = dense_space.upsert(recs)
     if accepted:
-        assert ok(resp).get("upsertedCount") == n
+        ok(resp)  # the count is UPSERT-RESPONSE-COUNT's to judge
         stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == n, f"vectorCount {n}")
     else:
         assert_invalid(resp)
@@ -106,7 +106,7 @@ def test_upsert_id_length_limit(dense_space, length, accepted):
     rid = ("id-" + "x" * length)[:length]
     resp = dense_space.upsert([{"id": rid, "values": dense_space.vectors.dense(1)}])
     if accepted:
-        assert ok(resp).get("upsertedCount") == 1
+        ok(resp)  # the count is UPSERT-RESPONSE-COUNT's to judge
         assert set(fetch_present(dense_space, [rid])) == {rid}
     else:
         assert_invalid(resp)
@@ -210,7 +210,9 @@ def test_upsert_default_namespace_alias(default_space):
     """`namespace: "__default__"` writes to the default namespace."""
     rid = unique("alias-") + "x"
     vec = [{"id": rid, "values": default_space.vectors.dense(4)}]
-    assert ok(default_space.upsert(vec, namespace="__default__")).get("upsertedCount") == 1
+    ok(
+        default_space.upsert(vec, namespace="__default__")
+    )  # the count is UPSERT-RESPONSE-COUNT's to judge
     fetch_present(default_space, [rid])
     raw = ok(default_space.client.fetch([rid]))
     assert raw["namespace"] == "" and set(raw["vectors"]) == {rid}
@@ -270,7 +272,7 @@ def test_upsert_metadata_size_limit(dense_space, size, accepted):
     vec = {"id": "big", "values": dense_space.vectors.dense(1), "metadata": metadata}
     resp = dense_space.upsert([vec])
     if accepted:
-        assert ok(resp).get("upsertedCount") == 1
+        ok(resp)  # the count is UPSERT-RESPONSE-COUNT's to judge
         assert fetch_present(dense_space, ["big"])["big"]["metadata"] == metadata
     else:
         assert_invalid(resp)
@@ -428,7 +430,7 @@ def test_upsert_sparse_index_range(sparse_space, index, accepted):
     vec = {"id": "rng", "sparseValues": {"indices": [3, index], "values": [0.5, 0.25]}}
     resp = sparse_space.upsert([vec])
     if accepted:
-        assert ok(resp).get("upsertedCount") == 1
+        ok(resp)  # the count is UPSERT-RESPONSE-COUNT's to judge
         assert index in fetch_present(sparse_space, ["rng"])["rng"]["sparseValues"]["indices"]
     else:
         assert_invalid(resp)
