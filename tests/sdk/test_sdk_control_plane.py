@@ -125,9 +125,12 @@ def test_read_capacity_is_described_and_kept(pc: Pinecone, index_name: str) -> N
     spec = ServerlessSpec(cloud="aws", region="us-east-1", read_capacity=dedicated)
     created = pc.create_index(name=index_name, dimension=3, spec=spec)
     assert _mode(created.spec.serverless.read_capacity) == "Dedicated"
-    pc.configure_index(index_name, read_capacity={"mode": "OnDemand"})
+    # 9.x sends `read_capacity=` as a BYOC setting; a serverless one is `serverless_read_capacity=`
+    # there, which 10.x deprecates in favour of `read_capacity=`.
+    keyword = "serverless_read_capacity" if SDK_MAJOR == 9 else "read_capacity"
+    pc.configure_index(index_name, **{keyword: {"mode": "OnDemand"}})
     assert _mode(pc.describe_index(index_name).spec.serverless.read_capacity) == "OnDemand"
-    pc.configure_index(index_name, read_capacity=dedicated)
+    pc.configure_index(index_name, **{keyword: dedicated})
     described = pc.describe_index(index_name).spec.serverless.read_capacity
     assert _mode(described) == "Dedicated"
     if isinstance(described, dict):
