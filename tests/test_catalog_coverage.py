@@ -9,8 +9,6 @@ as raw TOML, so an entry the loader dropped would show.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -19,43 +17,19 @@ import pytest
 
 from conformance import catalog
 from conformance.plugin.selection import SUITE_DIR
+from tests.support.collect import collect_suite
 
 MIN_ENTRIES = 120
-
-
-class _Collector:
-    """Keeps the collected items of an in-process `pytest --collect-only` run."""
-
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
-        self.items = list(items)
 
 
 @pytest.fixture(scope="module")
 def suite_items() -> list[Any]:
     """Every test of the suite (of the widest profile), collected in this process (nothing runs)."""
-    collector = _Collector()
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        status = pytest.main(
-            [
-                "--pyargs",
-                "conformance.suite",
-                "--collect-only",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--profile",
-                catalog.PARITY,  # every behavior, the reference server's own decisions included
-            ],
-            plugins=[collector],
-        )
-    assert status == pytest.ExitCode.OK, f"collection failed ({status}):\n{out.getvalue()[-3000:]}"
-    assert collector.items, "the suite collected no tests"
-    return collector.items
+    # every behavior, the reference server's own decisions included
+    status, items, output = collect_suite("--profile", catalog.PARITY)
+    assert status == pytest.ExitCode.OK, f"collection failed ({status}):\n{output[-3000:]}"
+    assert items, "the suite collected no tests"
+    return items
 
 
 @pytest.fixture(scope="module")

@@ -4,32 +4,17 @@ no server)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-from typing import Any
-
 import pytest
 
 from conformance import catalog
-
-
-class _Collector:
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
-        self.items = list(items)
+from tests.support.collect import collect_suite
 
 
 def _behaviors(selection: str) -> dict[str, list[str]]:
     """{test id: behavior ids} of the suite items `-k selection` picks."""
-    collector = _Collector()
-    args = ["--pyargs", "conformance.suite", "--collect-only", "-q", "-p", "no:cacheprovider"]
-    with contextlib.redirect_stdout(io.StringIO()):
-        status = pytest.main([*args, "-k", selection], plugins=[collector])
+    status, items, _ = collect_suite("-k", selection)
     assert status == pytest.ExitCode.OK
-    return {item.name: catalog.marker_ids(item) for item in collector.items}
+    return {item.name: catalog.marker_ids(item) for item in items}
 
 
 def test_metric_cases_name_only_their_metric() -> None:
