@@ -204,16 +204,22 @@ class DataPlaneMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def update_by_filter(self, data: st.DataObject) -> None:
         slot = data.draw(SLOTS)
-        self._settle(slot)
-        flt = data.draw(filters(allow_empty=False))
-        if self.model.undecided(str(slot), flt):
-            return  # which records the filter selects is undocumented
+        flt = self._write_filter(data, slot)
+        if flt is None:
+            return
         meta = data.draw(SET_METADATA)
         dry = data.draw(st.booleans())
         count = self.model.update_by_filter(str(slot), flt, meta, dry)
         body = {"filter": flt, "setMetadata": meta, **({"dryRun": True} if dry else {})}
         expect = {"type": "ok", "body": {"matchedRecords": count}}
         self._run("update-by-filter", _post("/vectors/update", body, slot), expect, False)
+
+    def _write_filter(self, data: st.DataObject, slot: int) -> dict[str, Any] | None:
+        """A filter for a write in `slot`, or None when which records it selects there is
+        undocumented (the write is then not sent: the model could not follow it)."""
+        self._settle(slot)
+        flt = data.draw(filters(allow_empty=False))
+        return None if self.model.undecided(str(slot), flt) else flt
 
     @rule(data=st.data())
     def delete_ids(self, data: st.DataObject) -> None:
@@ -233,10 +239,9 @@ class DataPlaneMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete_by_filter(self, data: st.DataObject) -> None:
         slot = data.draw(SLOTS)
-        self._settle(slot)
-        flt = data.draw(filters(allow_empty=False))
-        if self.model.undecided(str(slot), flt):
-            return  # which records the filter selects is undocumented
+        flt = self._write_filter(data, slot)
+        if flt is None:
+            return
         self.model.delete_filter(str(slot), flt)
         step = _post("/vectors/delete", {"filter": flt}, slot)
         self._run("delete-by-filter", step, {"type": "ok"}, False)
