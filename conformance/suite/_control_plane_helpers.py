@@ -16,8 +16,7 @@ def assert_cp_error(
     resp: WireResponse, status: int | tuple[int, ...], code: str | None = None
 ) -> dict[str, Any]:
     """Assert a control-plane ErrorResponse `{"error": {"code", "message"}, "status"}`."""
-    statuses = (status,) if isinstance(status, int) else status
-    assert resp.status in statuses, f"expected HTTP {statuses}, got {resp!r}"
+    assert_cp_status(resp, status)
     body = resp.json
     assert isinstance(body, dict), f"expected a JSON ErrorResponse, got {resp!r}"
     error = body.get("error")
