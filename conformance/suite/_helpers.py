@@ -80,7 +80,91 @@ def seed_visible(space: Space, vectors: list[dict[str, Any]], **extra: Any) -> l
     """Upsert a test's seed records and wait until they are visible; their ids."""
     with setting_up(f"seeding {len(vectors)} records"):
         space.upsert_visible(vectors, **extra)
+    stored_as_written(space, vectors, **extra)
     return [v["id"] for v in vectors]
+
+
+def stored_as_written(space: Space, records: Iterable[dict[str, Any]], **params: Any) -> None:
+    """Read a test's seed records back; SetupFailed when the target did not store them as written.
+
+    A test that observes filters, scores or updates through its seed cannot judge them on data
+    the target changed on the way in: that change is judged by the write behaviors alone
+    (UPSERT-METADATA-ROUNDTRIP, UPSERT-SPARSE-ROUNDTRIP, UPSERT-HYBRID, FETCH-BY-ID).
+    """
+    written = {r["id"]: r for r in records}
+    ids = list(written)
+    for start in range(0, len(ids), READ_BACK_CHUNK):
+        chunk = ids[start : start + READ_BACK_CHUNK]
+        resp = space.fetch(chunk, **params)
+        body = resp.json if resp.status == 200 else None
+        found = body.get("vectors") if isinstance(body, dict) else None
+        if not isinstance(found, dict):
+            raise SetupFailed(f"reading the seed records back: {resp!r}")
+        for rid in chunk:
+            problem = _stored_differently(written[rid], found.get(rid))
+            if problem:
+                raise SetupFailed(f"seed record {rid!r} read back {problem}")
+
+
+READ_BACK_CHUNK = 100
+
+
+def _stored_differently(record: dict[str, Any], got: Any) -> str | None:
+    """How a fetched record differs from the one written (None when it does not)."""
+    if not isinstance(got, dict):
+        return f"as {got!r}"
+    if "values" in record and not _close_list(got.get("values"), record["values"]):
+        return f"with values {_short(got.get('values'))}, written {_short(record['values'])}"
+    sparse = record.get("sparseValues")
+    if sparse is not None and _sparse_map(got.get("sparseValues")) != pytest.approx(
+        _sparse_map(sparse), rel=REL, abs=ABS
+    ):
+        return f"with sparseValues {got.get('sparseValues')!r}, written {sparse!r}"
+    want = {k: v for k, v in (record.get("metadata") or {}).items() if v is not None}
+    have = got.get("metadata") or {}
+    if not _same_json(have, want):
+        return f"with metadata {have!r}, written {want!r}"
+    return None
+
+
+def _close_list(got: Any, want: list[float]) -> bool:
+    return isinstance(got, list) and len(got) == len(want) and got == approx(want)
+
+
+def _sparse_map(sparse: Any) -> dict[Any, Any] | None:
+    if not isinstance(sparse, dict):
+        return None
+    indices, values = sparse.get("indices"), sparse.get("values")
+    if not isinstance(indices, list) or not isinstance(values, list) or len(indices) != len(values):
+        return None
+    return dict(zip(indices, values, strict=True))
+
+
+def _same_json(got: Any, want: Any) -> bool:
+    """Equal JSON values, numbers compared by value (an int may come back as a float) but never a
+    boolean for a number or a string for either."""
+    if isinstance(want, bool) or isinstance(got, bool):
+        return type(got) is type(want) and got == want
+    if isinstance(want, int | float):
+        return isinstance(got, int | float) and got == approx(want)
+    if isinstance(want, list):
+        return (
+            isinstance(got, list)
+            and len(got) == len(want)
+            and all(_same_json(g, w) for g, w in zip(got, want, strict=True))
+        )
+    if isinstance(want, dict):
+        return (
+            isinstance(got, dict)
+            and got.keys() == want.keys()
+            and all(_same_json(got[k], want[k]) for k in want)
+        )
+    return bool(got == want)
+
+
+def _short(values: Any) -> str:
+    text = repr(values)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def seed_upsert(space: Space, vectors: list[dict[str, Any]], **extra: Any) -> None:

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from conformance.suite._helpers import at_least, ok, setup_ok
+from conformance.suite._helpers import at_least, ok, setup_ok, stored_as_written
 from conformance.target.client import WireResponse
 from conformance.target.space import Space
 from conformance.target.vectors import batches
@@ -112,11 +112,14 @@ def seed(space: Space, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     probe = select_all(space, records)
     want = {r["id"] for r in records}
     # Not a setup step: a query that never returns the records is the query behavior failing.
+    # Its topK leaves room for one more match, so that only "topK at most" is judged on a reply
+    # that fills topK (QUERY-AT-MOST-TOPK), not every behavior whose test seeds records.
     space.eventually(
-        lambda: space.query(topK=max(len(want), 1), **probe),
+        lambda: space.query(topK=len(want) + 1, **probe),
         lambda r: r.status == 200 and want <= set(ids_of(r)),
         f"a query returning all of {sorted(want)}",
     )
+    stored_as_written(space, records)
     return probe
 
 

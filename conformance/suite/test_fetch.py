@@ -10,6 +10,7 @@ from conformance.suite._helpers import (
     fetch_present,
     ok,
     records_of,
+    seed_visible,
     unique,
     upsert_ok,
     vectors_of,
@@ -162,7 +163,7 @@ def test_fetch_namespace_isolation(dense_space):
 
 def _fbm_seed(space, n: int = 7) -> list[dict]:
     recs = space.vectors.records(n, metadata=_genre)
-    space.upsert_visible(recs)
+    seed_visible(space, recs)
     return recs
 
 
@@ -194,7 +195,7 @@ def test_fetch_by_metadata_returns_matches(dense_space):
 def test_fetch_by_metadata_default_limit(dense_space):
     """Without `limit` at most 100 records are returned."""
     recs = dense_space.vectors.records(130, metadata=lambda i: {"g": "x"})
-    dense_space.upsert_visible(recs)
+    seed_visible(dense_space, recs)
     _fbm(dense_space, "all 130", {r["id"] for r in recs}, filter={"g": "x"}, limit=130)
     got = vectors_of(dense_space.fetch_by_metadata(filter={"g": "x"}))
     assert len(got) == 100
@@ -223,7 +224,7 @@ def test_fetch_by_metadata_requires_filter(dense_space, body):
 def test_fetch_by_metadata_pagination(dense_space):
     """`pagination.next` continues the result set without repeats until it is exhausted."""
     recs = dense_space.vectors.records(7, metadata=lambda i: {"g": "p"})
-    dense_space.upsert_visible(recs)
+    seed_visible(dense_space, recs)
     _fbm(dense_space, "all 7", {r["id"] for r in recs}, filter={"g": "p"}, limit=10)
     seen: list[str] = []
     token = None

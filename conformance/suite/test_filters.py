@@ -49,7 +49,7 @@ def _run(space: Space, c: Case) -> None:
             record["metadata"] = meta
         records.append(record)
     probe = seed(space, records)
-    got = set(ids_of(space.query(topK=len(RECORDS), filter=c.flt, **probe)))
+    got = set(ids_of(space.query(topK=len(RECORDS) + 1, filter=c.flt, **probe)))
     assert got & c.scope == c.expected, (
         f"filter {c.flt}: expected {sorted(c.expected)} among {sorted(c.scope)}, got {sorted(got)}"
     )

@@ -153,7 +153,7 @@ def _scored(space: Space, n: int = 8) -> tuple[list[float], dict[str, float]]:
 def test_scores_follow_metric(metric_space):
     """Each score is the metric's documented formula (cosine, dot product, squared L2)."""
     query, expected = _scored(metric_space)
-    found = matches_of(metric_space.query(topK=len(expected), vector=query))
+    found = matches_of(metric_space.query(topK=len(expected) + 1, vector=query))
     assert {m["id"] for m in found} == set(expected)
     for m in found:
         assert close(m.get("score"), expected[m["id"]]), (
@@ -271,7 +271,7 @@ def test_sparse_scores(sparse_space):
     assert len(positive) >= 4, f"test data: too few overlapping records {expected}"
     assert_distinct(list(positive.values()))
     seed(sparse_space, records)
-    found = matches_of(sparse_space.query(topK=len(records), sparseVector=query))
+    found = matches_of(sparse_space.query(topK=len(records) + 1, sparseVector=query))
     want = sorted(positive, key=positive.__getitem__, reverse=True)
     assert [m["id"] for m in found][: len(want)] == want, found
     for m in found:
@@ -323,7 +323,9 @@ def test_hybrid_scores(hybrid_space):
     with setting_up("separating the expected scores"):
         assert_distinct(list(expected.values()))
     seed(hybrid_space, records)
-    found = matches_of(hybrid_space.query(topK=len(records), vector=q_dense, sparseVector=q_sparse))
+    found = matches_of(
+        hybrid_space.query(topK=len(records) + 1, vector=q_dense, sparseVector=q_sparse)
+    )
     assert [m["id"] for m in found] == sorted(expected, key=expected.__getitem__, reverse=True)
     for m in found:
         assert close(m.get("score"), expected[m["id"]]), (m, expected[m["id"]])
