@@ -5,11 +5,14 @@ itself as a subprocess. It loads `--records` vectors of `--dimension` in batches
 `--connections` concurrent keep-alive connections (the upsert figure: vectors over the wall-clock
 time of the whole load, request encoding included), then measures fetch of one id, query topK 10
 with and without a metadata filter matching about 10%, and, for scale, a bare numpy matrix–vector
-product `M @ q` over the same C-contiguous float32 data in this process. The three are measured
-in alternating rounds of 20, so a change in machine load affects them alike. For a server it
-started it also reports the server's CPU time per upsert batch (a figure other load on the
-machine barely affects) and its peak RSS (VmHWM) against the raw data size. It prints figures only;
-nothing here asserts a wall-clock time.
+product `M @ q` over the same C-contiguous float32 data in this process (the BLAS library numpy
+uses is printed). The three are measured in alternating rounds of 20, so a change in machine load
+affects them alike. For a server it started it also reports the server's CPU time per operation
+(a figure other load on the machine barely affects) and its peak RSS (VmHWM) against the raw data
+size. On the way to `--records` the same three are measured at 10,000, 25,000, 50,000, 100,000, ...
+records, so the printed table shows how query time grows with the record count; the figures and
+that table are also saved under `--save-dir`. It prints figures only; nothing here asserts a
+wall-clock time.
 
 Bodies are JSON encoded with orjson straight from the float32 arrays, so each value is written
 as the shortest text that reads back as the same float32 (the six-decimal numbers generated).
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import os
 import sys
 import threading
@@ -26,7 +30,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -46,6 +52,13 @@ VISIBLE_TIMEOUT = 120.0
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 ROUND = 20  # query calls of one kind in a row
 PARK_SECONDS = 0.25  # pause between rounds (OpenBLAS threads spin ~0.1 s after a call)
+SCALING_QUERIES = 40  # queries per kind at each intermediate record count
+FIRST_CHECKPOINT = 10_000
+GENERATE_ROWS = 16_384  # data is generated this many rows at a time (bounded float64 temporaries)
+# Memory a run needs per byte of raw float32 data: this process's copy, plus for a server it
+# starts the server's copy and its per-record overhead.
+CLIENT_FACTOR = 1.05
+LOCAL_SERVER_FACTOR = 1.4
 
 
 @dataclass
@@ -53,6 +66,30 @@ class Target:
     url: str
     api_key: str
     pid: int | None  # set when the bench started the server itself
+
+
+@dataclass
+class Point:
+    """Query figures at one record count (a row of the scaling table)."""
+
+    records: int
+    plain: np.ndarray
+    filtered: np.ndarray
+    baseline: np.ndarray
+    cpu_plain: float | None  # server CPU seconds per query, when the server is ours
+    cpu_filtered: float | None
+
+
+@dataclass
+class Figures:
+    """Everything one run measured, in the order it is printed (the saved report repeats it)."""
+
+    lines: list[str] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+
+    def say(self, line: str) -> None:
+        print(line, flush=True)
+        self.lines.append(line)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,9 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {redact(str(error))}", file=sys.stderr)
         return 2
     try:
+        _check_memory(args)
         with _target(args) as target:
-            _run(args, target)
-    except (BenchError, httpx.HTTPError) as error:
+            figures = _run(args, target)
+        _save(args, figures)
+    except (BenchError, httpx.HTTPError, OSError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     return 0
@@ -86,6 +125,19 @@ def main(argv: list[str] | None = None) -> int:
 
 class BenchError(Exception):
     """The target misbehaved or could not be started."""
+
+
+def _check_memory(args: argparse.Namespace) -> None:
+    """Refuse up front a size this machine cannot hold, instead of swapping or being killed."""
+    raw = args.records * args.dimension * 4
+    needed = raw * (CLIENT_FACTOR + (0 if args.target else LOCAL_SERVER_FACTOR))
+    available = _mem_available()
+    if available is not None and needed > available:
+        raise BenchError(
+            f"{args.records} records x {args.dimension} need about {needed / 2**30:.1f} GiB "
+            f"(data {raw / 2**30:.1f} GiB, here and in the server); only "
+            f"{available / 2**30:.1f} GiB is available"
+        )
 
 
 @contextmanager
@@ -110,23 +162,48 @@ def _reference_server(dimension: int) -> Iterator[tuple[str, int]]:
         server.stop()
 
 
-def _run(args: argparse.Namespace, target: Target) -> None:
+def _generate(rng: np.random.Generator, records: int, dimension: int) -> np.ndarray:
+    """Six-decimal float32 data, made in slices so no float64 copy of the whole is ever held."""
+    data = np.empty((records, dimension), dtype=np.float32)
+    for start in range(0, records, GENERATE_ROWS):
+        stop = min(records, start + GENERATE_ROWS)
+        # Six decimals keep each batch well under the 2 MiB request limit at dimension 768.
+        data[start:stop] = np.round(rng.standard_normal((stop - start, dimension)), 6)
+    return data
+
+
+def _run(args: argparse.Namespace, target: Target) -> Figures:
     rng = np.random.default_rng(args.seed)
-    # Six decimals keep each batch well under the 2 MiB request limit at dimension 768.
-    data = np.round(rng.standard_normal((args.records, args.dimension)), 6).astype(np.float32)
+    data = _generate(rng, args.records, args.dimension)
     namespace = f"bench-{uuid.uuid4().hex[:12]}"
     headers = {"Api-Key": target.api_key, "X-Pinecone-Api-Version": API_VERSION}
     origin = "a reference server started by bench" if target.pid else "--target"
-    print(f"target: {target.url} ({origin})")
-    print(
+    figures = Figures()
+    figures.say(f"target: {target.url} ({origin})")
+    figures.say(
         f"data: {args.records} records x dimension {args.dimension}, cosine, namespace {namespace}"
     )
+    figures.say(f"numpy kernel: {_numpy_kernel()}")
     with httpx.Client(base_url=target.url, headers=headers, timeout=120.0) as client:
         try:
-            _measure(args, client, data, namespace, rng, target)
+            _measure(args, client, data, namespace, rng, target, figures)
         finally:
             with contextlib.suppress(httpx.HTTPError):  # cleanup must not hide the real error
                 client.post("/vectors/delete", json={"deleteAll": True, "namespace": namespace})
+    return figures
+
+
+def checkpoints(records: int) -> list[int]:
+    """Record counts the query time is measured at: 10k, 25k, 50k, 100k, ... below `records`,
+    then `records` itself."""
+    points: list[int] = []
+    scale = FIRST_CHECKPOINT
+    while True:
+        for step in (scale, scale * 5 // 2, scale * 5):
+            if step >= records:
+                return [*points, records]
+            points.append(step)
+        scale *= 10
 
 
 def _measure(
@@ -136,79 +213,183 @@ def _measure(
     namespace: str,
     rng: np.random.Generator,
     target: Target,
+    figures: Figures,
 ) -> None:
+    server = _ServerMeter(target.pid)
+    idle_rss = server.rss()
+    queries = rng.standard_normal((args.queries, args.dimension)).astype(np.float32)
     batches = -(-args.records // BATCH)
-    cpu_before = _cpu_seconds(target.pid) if target.pid is not None else None
-    seconds, request_seconds = _load(target, data, namespace, args.connections)
-    print(
+    seconds = request_seconds = upsert_cpu = 0.0
+    loaded = 0
+    for point in checkpoints(args.records):
+        cpu_before = server.cpu()
+        took, requested = _load(target, data, namespace, args.connections, loaded, point)
+        upsert_cpu += server.cpu() - cpu_before
+        seconds += took
+        request_seconds += requested
+        loaded = point
+        if point < args.records:  # the last point is measured with every query below
+            _wait_visible(client, namespace, point)
+            figures.points.append(
+                _query_point(client, namespace, data[:point], queries[:SCALING_QUERIES], server)
+            )
+    figures.say(
         f"upsert (batches of {BATCH}): {args.records / seconds:,.0f} vectors/s "
         f"({args.records} vectors in {seconds:.2f} s wall clock over {args.connections} "
         f"connection(s), encoding included; mean request {request_seconds * 1000 / batches:.2f} ms)"
     )
-    if target.pid is not None and cpu_before is not None:
+    if server.pid is not None:
         # Independent of other load on the machine: what the server itself spent per batch.
-        per_batch = (_cpu_seconds(target.pid) - cpu_before) / batches
+        per_batch = upsert_cpu / batches
         capacity = f"at most {BATCH / per_batch:,.0f}" if per_batch > 0 else "unmeasurably many"
-        print(
+        figures.say(
             f"upsert server CPU: {per_batch * 1000:.2f} ms per batch (user + system), "
             f"{capacity} vectors/s with a core to itself"
         )
     _wait_visible(client, namespace, args.records)
 
     ids = rng.integers(0, args.records, size=args.fetches)
+    cpu_before = server.cpu()
     fetch = _latencies(
         [lambda i=int(i): _fetch(client, namespace, f"id-{i}") for i in ids]  # type: ignore[misc]
     )
-    print(f"fetch 1 id: p50 {_ms(fetch, 50)}, p99 {_ms(fetch, 99)} ({args.fetches} requests)")
+    fetch_cpu = (server.cpu() - cpu_before) / (len(ids) + 1)  # +1: the warm-up call
+    figures.say(f"fetch 1 id: p50 {_ms(fetch, 50)}, p99 {_ms(fetch, 99)} ({args.fetches} requests)")
 
-    queries = rng.standard_normal((args.queries, args.dimension)).astype(np.float32)
-    plain, filtered, baseline = _query_latencies(client, namespace, data, queries)
-    print(
-        f"query topK {TOP_K}: p50 {_ms(plain, 50)}, p99 {_ms(plain, 99)} ({args.queries} queries)"
+    full = _query_point(client, namespace, data, queries, server)
+    figures.points.append(full)
+    figures.say(
+        f"query topK {TOP_K}: p50 {_ms(full.plain, 50)}, p99 {_ms(full.plain, 99)} "
+        f"({args.queries} queries)"
     )
-    print(
-        f"query topK {TOP_K} with filter (~10% match): p50 {_ms(filtered, 50)}, "
-        f"p99 {_ms(filtered, 99)} ({args.queries} queries)"
+    figures.say(
+        f"query topK {TOP_K} with filter (~10% match): p50 {_ms(full.filtered, 50)}, "
+        f"p99 {_ms(full.filtered, 99)} ({args.queries} queries)"
     )
-    print(
+    figures.say(
         f"numpy matrix-vector product ({args.records} x {args.dimension} float32): p50 "
-        f"{_ms(baseline, 50)}"
+        f"{_ms(full.baseline, 50)}"
     )
-    base = float(np.percentile(baseline, 50))
-    print(
-        f"ratio query p50 / numpy p50: {np.percentile(plain, 50) / base:.1f}x; "
-        f"with filter: {np.percentile(filtered, 50) / base:.1f}x"
+    base = float(np.percentile(full.baseline, 50))
+    figures.say(
+        f"ratio query p50 / numpy p50: {np.percentile(full.plain, 50) / base:.2f}x; "
+        f"with filter: {np.percentile(full.filtered, 50) / base:.2f}x"
     )
+    if server.pid is not None and full.cpu_plain is not None and full.cpu_filtered is not None:
+        figures.say(
+            f"server CPU per operation: upsert {upsert_cpu * 1000 / batches:.2f} ms per batch "
+            f"of {BATCH}, query {full.cpu_plain * 1000:.2f} ms, filtered query "
+            f"{full.cpu_filtered * 1000:.2f} ms, fetch {fetch_cpu * 1000:.3f} ms "
+            "(user + system, every server thread)"
+        )
 
     raw = data.nbytes
-    if target.pid is not None:
-        peak = _peak_rss(target.pid)
-        print(
+    if server.pid is not None:
+        peak = server.peak_rss()
+        above = (peak - idle_rss) / raw if idle_rss is not None else float("nan")
+        figures.say(
             f"server peak RSS (VmHWM): {peak / 2**20:,.1f} MiB; raw float32 data "
-            f"{raw / 2**20:,.1f} MiB; ratio {peak / raw:.2f}x"
+            f"{raw / 2**20:,.1f} MiB; ratio {peak / raw:.2f}x "
+            f"(idle server {(idle_rss or 0) / 2**20:,.1f} MiB; growth over idle {above:.2f}x)"
         )
     else:
-        print(f"server peak RSS: n/a for --target; raw float32 data {raw / 2**20:,.1f} MiB")
+        figures.say(f"server peak RSS: n/a for --target; raw float32 data {raw / 2**20:,.1f} MiB")
+    figures.say("query time by record count:")
+    for line in scaling_table(figures.points):
+        figures.say(line)
 
 
-def _upsert_body(data: np.ndarray, start: int, namespace: str) -> bytes:
+def _query_point(
+    client: httpx.Client,
+    namespace: str,
+    data: np.ndarray,
+    queries: np.ndarray,
+    server: _ServerMeter,
+) -> Point:
+    plain, filtered, baseline, cpu = _query_latencies(client, namespace, data, queries, server)
+    return Point(len(data), plain, filtered, baseline, cpu[0], cpu[1])
+
+
+def scaling_table(points: list[Point]) -> list[str]:
+    """The scaling table as markdown lines (also what is printed)."""
+    lines = [
+        "| records | query p50 ms | filtered p50 ms | numpy p50 ms | query / numpy "
+        "| server CPU per query ms | per filtered query ms |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in _scaling_rows(points):
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def _scaling_rows(points: list[Point]) -> list[list[str]]:
+    rows = []
+    for p in points:
+        plain, filtered, base = (
+            float(np.percentile(t, 50)) for t in (p.plain, p.filtered, p.baseline)
+        )
+        rows.append(
+            [
+                str(p.records),
+                f"{plain * 1000:.2f}",
+                f"{filtered * 1000:.2f}",
+                f"{base * 1000:.2f}",
+                f"{plain / base:.2f}",
+                "" if p.cpu_plain is None else f"{p.cpu_plain * 1000:.2f}",
+                "" if p.cpu_filtered is None else f"{p.cpu_filtered * 1000:.2f}",
+            ]
+        )
+    return rows
+
+
+def _save(args: argparse.Namespace, figures: Figures) -> None:
+    """The printed figures as markdown and the scaling table as CSV, under `--save-dir`."""
+    folder = Path(args.save_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = "bench-" + time.strftime("%Y%m%d-%H%M%S")
+    report = folder / f"{stem}.md"
+    body = [line for line in figures.lines if not line.startswith("|")]
+    table = scaling_table(figures.points)
+    cut = body.index("query time by record count:")
+    text = "# pinecone-conformance bench\n\n```\n" + "\n".join(body[:cut]) + "\n```\n\n"
+    text += "## Query time by record count\n\n" + "\n".join(table) + "\n"
+    report.write_text(text, encoding="utf-8")
+    table_csv = folder / f"{stem}-scaling.csv"
+    with table_csv.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "records",
+                "query_p50_ms",
+                "filtered_p50_ms",
+                "numpy_p50_ms",
+                "query_over_numpy",
+                "server_cpu_per_query_ms",
+                "server_cpu_per_filtered_query_ms",
+            ]
+        )
+        writer.writerows(_scaling_rows(figures.points))
+    print(f"saved: {report} and {table_csv}")
+
+
+def _upsert_body(data: np.ndarray, start: int, stop: int, namespace: str) -> bytes:
     """One batch as JSON; orjson writes each float32 as its shortest round-trip text."""
     vectors = [
         {"id": f"id-{start + k}", "values": row, "metadata": {"category": (start + k) % CATEGORIES}}
-        for k, row in enumerate(data[start : start + BATCH])
+        for k, row in enumerate(data[start:stop])
     ]
     return orjson.dumps({"vectors": vectors, "namespace": namespace}, option=_NUMPY)
 
 
 def _load(
-    target: Target, data: np.ndarray, namespace: str, connections: int
+    target: Target, data: np.ndarray, namespace: str, connections: int, first: int, end: int
 ) -> tuple[float, float]:
-    """Upsert every row in batches over `connections` keep-alive connections.
+    """Upsert rows `first` to `end` in batches over `connections` keep-alive connections.
 
     Returns the wall-clock seconds of the whole load (encoding included: each connection encodes
     its next batch itself) and the summed request seconds.
     """
-    starts = iter(range(0, len(data), BATCH))
+    starts = iter(range(first, end, BATCH))
     take = threading.Lock()
     request_seconds = [0.0] * connections
     errors: list[BaseException] = []
@@ -226,7 +407,7 @@ def _load(
                         start = next(starts, None)
                     if start is None:
                         return
-                    body = _upsert_body(data, start, namespace)
+                    body = _upsert_body(data, start, min(end, start + BATCH), namespace)
                     began = time.perf_counter()
                     response = client.post("/vectors/upsert", content=body)
                     request_seconds[slot] += time.perf_counter() - began
@@ -268,9 +449,14 @@ def _fetch(client: httpx.Client, namespace: str, record_id: str) -> None:
 
 
 def _query_latencies(
-    client: httpx.Client, namespace: str, data: np.ndarray, queries: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Seconds per plain query, filtered query and bare `data @ q`, in alternating rounds.
+    client: httpx.Client,
+    namespace: str,
+    data: np.ndarray,
+    queries: np.ndarray,
+    server: _ServerMeter,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float | None, float | None]]:
+    """Seconds per plain query, filtered query and bare `data @ q`, in alternating rounds, and
+    the server's CPU seconds per plain and per filtered query.
 
     Rounds of ROUND calls of each kind keep a drift in machine load from favouring one kind.
     A pause after each run lets the BLAS worker threads of the process that just ran park again
@@ -296,11 +482,21 @@ def _query_latencies(
         kinds[1].append(lambda b=with_filter: query(b))  # type: ignore[misc]
         kinds[2].append(lambda v=vector: matrix @ v)  # type: ignore[misc]
     times: list[list[float]] = [[], [], []]
+    cpu = [0.0, 0.0]
+    calls_made = [0, 0]
     for start in range(0, len(queries), ROUND):
         for kind, calls in enumerate(kinds):
-            times[kind].extend(_latencies(calls[start : start + ROUND]))
+            chunk = calls[start : start + ROUND]
+            before = server.cpu()
+            times[kind].extend(_latencies(chunk))
+            if kind < 2:
+                cpu[kind] += server.cpu() - before
+                calls_made[kind] += len(chunk) + 1  # +1: the warm-up call
             time.sleep(PARK_SECONDS)
-    return np.array(times[0]), np.array(times[1]), np.array(times[2])
+    per_query = (
+        (cpu[0] / calls_made[0], cpu[1] / calls_made[1]) if server.pid is not None else (None, None)
+    )
+    return np.array(times[0]), np.array(times[1]), np.array(times[2]), per_query
 
 
 def _latencies(calls: list[Callable[[], object]]) -> np.ndarray:
@@ -323,6 +519,65 @@ def _check(response: httpx.Response, what: str) -> None:
         raise BenchError(f"{what} answered {response.status_code}: {response.text[:200]}")
 
 
+def _numpy_kernel() -> str:
+    """numpy's version and the BLAS library it was built with (what `M @ q` runs on)."""
+    try:
+        config: Any = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        detail = str(blas.get("openblas configuration") or blas.get("detection method", ""))
+        library = f"{blas.get('name', '?')} {blas.get('version', '?')}"
+        kernel = f"{library} ({' '.join(detail.split())})" if detail else library
+    except (TypeError, KeyError, AttributeError):  # numpy before 1.25 prints instead
+        kernel = "BLAS unknown"
+    cpu = _cpu_model()
+    return f"numpy {np.__version__}, {kernel}" + (f"; CPU {cpu}" if cpu else "")
+
+
+def _cpu_model() -> str | None:
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info,
+    ):
+        for line in info:
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} x {os.cpu_count()}"
+    return None
+
+
+def _mem_available() -> int | None:
+    """MemAvailable in bytes (Linux /proc), or None elsewhere."""
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open("/proc/meminfo", encoding="ascii") as meminfo,
+    ):
+        for line in meminfo:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+@dataclass
+class _ServerMeter:
+    """CPU time and memory of the server process, when the bench started it (Linux /proc)."""
+
+    pid: int | None
+
+    def cpu(self) -> float:
+        """User + system CPU seconds of every server thread so far (0 when not ours).
+
+        Clock ticks (10 ms): per-operation figures are sums over many calls divided by their
+        count, so the rounding of each reading is spread thin.
+        """
+        return 0.0 if self.pid is None else _cpu_seconds(self.pid)
+
+    def rss(self) -> int | None:
+        return _status_bytes(self.pid, "VmRSS:") if self.pid is not None else None
+
+    def peak_rss(self) -> int:
+        assert self.pid is not None
+        return _status_bytes(self.pid, "VmHWM:")
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process so far (Linux /proc)."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
@@ -330,10 +585,10 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _peak_rss(pid: int) -> int:
-    """VmHWM of a process in bytes (Linux /proc)."""
+def _status_bytes(pid: int, key: str) -> int:
+    """A kB figure of /proc/PID/status (VmHWM, VmRSS) in bytes."""
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(key):
                 return int(line.split()[1]) * 1024
-    raise BenchError("VmHWM not found in /proc status")
+    raise BenchError(f"{key} not found in /proc status")

@@ -382,11 +382,26 @@ ALL_OPTIONS: tuple[Option, ...] = (
         "quiet", "bool", "no progress line", commands=frozenset({FUZZ}), section=FUZZ, default=False
     ),
     # -- bench -----------------------------------------------------------------------------
-    _bench("records", "records to load", 100_000),
+    _bench(
+        "records",
+        "records to load; query time is also measured at 10,000, 25,000, 50,000, 100,000, ... "
+        "on the way, for the scaling table",
+        100_000,
+    ),
     _bench("dimension", "vector dimension", 768),
     _bench("queries", "queries per variant", 200),
     _bench("fetches", "fetch requests", 1000),
     _bench("connections", "concurrent connections the upserts are sent over", 2),
+    Option(
+        "save_dir",
+        "path",
+        "write the figures and the query-time-by-record-count table as DIR/bench-<time>.md and "
+        "DIR/bench-<time>-scaling.csv (default reports/bench)",
+        "DIR",
+        commands=frozenset({BENCH}),
+        section=BENCH,
+        default="reports/bench",
+    ),
 )
 OPTIONS_BY_DEST = {o.dest: o for o in ALL_OPTIONS}
 # The options that make a TargetConfig: what `conformance.config.resolve` reads.
