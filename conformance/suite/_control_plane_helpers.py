@@ -17,6 +17,15 @@ def assert_cp_error(
 ) -> dict[str, Any]:
     """Assert a control-plane ErrorResponse `{"error": {"code", "message"}, "status"}`."""
     assert_cp_status(resp, status)
+    body = assert_cp_shape(resp)
+    if code is not None:
+        assert body["error"]["code"] == code, f"expected error code {code}, got {resp!r}"
+    return body
+
+
+def assert_cp_shape(resp: WireResponse) -> dict[str, Any]:
+    """Assert an error's body is `{"error": {"code": str, "message": str}, "status": int}` with
+    `status` equal to the HTTP status, whatever that status is (ERRORS-CONTROL-PLANE-SHAPE)."""
     body = resp.json
     assert isinstance(body, dict), f"expected a JSON ErrorResponse, got {resp!r}"
     error = body.get("error")
@@ -24,8 +33,6 @@ def assert_cp_error(
     assert isinstance(error.get("code"), str), f"`error.code` must be a string: {resp!r}"
     assert isinstance(error.get("message"), str), f"`error.message` must be a string: {resp!r}"
     assert body.get("status") == resp.status, f"`status` must equal the HTTP status: {resp!r}"
-    if code is not None:
-        assert error["code"] == code, f"expected error code {code}, got {resp!r}"
     return body
 
 
