@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conformance.outcomes import SetupFailed
 from conformance.suite._control_plane_helpers import assert_cp_status, drop_index, index_name
 from conformance.suite._helpers import at_least, ok
 from conformance.target import waiting
@@ -253,8 +254,16 @@ def test_created_index_ready_and_served(control_plane, target):
 
 @pytest.mark.behavior("INDEXES-DELETE")
 def test_delete_index(control_plane, target):
-    """Deleting returns 202 and the index then describes as 404."""
-    with temp_index(control_plane, target) as (name, _):
+    """Deleting returns 202 and the index then describes as 404.
+
+    The index is created unprotected (the default is INDEXES-DELETION-PROTECTION-DEFAULT's), and
+    an index that never existed must describe as 404 first (INDEXES-DESCRIBE-UNKNOWN-404's), so
+    the 404 afterwards tells that this deletion took effect.
+    """
+    with temp_index(control_plane, target, deletion_protection="disabled") as (name, _):
+        absent = control_plane.describe_index(index_name(target.namespace_prefix, "absent"))
+        if absent.status != 404:
+            raise SetupFailed(f"an index that never existed must describe as 404: {absent!r}")
         resp = control_plane.delete_index(name)
         assert resp.status == 202, resp
         waiting.eventually(
