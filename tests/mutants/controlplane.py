@@ -225,7 +225,12 @@ async def indexes_host_no_scheme(request: Request, forward: Forward) -> Reply:
     return reply.with_json(body)
 
 
-@control("cp-errors-rpc-shape", "ERRORS-CONTROL-PLANE-SHAPE")
+@control(
+    "cp-errors-rpc-shape",
+    "ERRORS-CONTROL-PLANE-SHAPE",
+    # its statement: an undeserialisable body is rejected "in the ErrorResponse shape"
+    "ERRORS-CONTROL-PLANE-UNDESERIALISABLE",
+)
 async def cp_errors_rpc_shape(request: Request, forward: Forward) -> Reply:
     """Control-plane errors use the data plane's `{code, message, details}` shape."""
     reply = await forward(request)
