@@ -14,7 +14,12 @@ from conformance.suite._control_plane_helpers import (
     drop_index,
     index_name,
 )
-from conformance.suite._helpers import assert_invalid, assert_not_retryable, seed_visible
+from conformance.suite._helpers import (
+    assert_invalid,
+    assert_not_retryable,
+    seed_visible,
+    setting_up,
+)
 from conformance.suite._query_helpers import assert_client_error
 from conformance.target.client import WireResponse
 from conformance.target.space import Space
@@ -165,6 +170,8 @@ def test_dimension_mismatch_message(dense_space, delta):
     """A wrong-length query vector is reported with the documented message."""
     d = dense_space.index.dimension
     resp = dense_space.query(topK=1, vector=[0.5] * (d + delta))
+    with setting_up("the wrong-length query being rejected (QUERY-DIMENSION-MISMATCH)"):
+        assert 400 <= resp.status < 500, resp
     text = f"Vector dimension {d + delta} does not match the dimension of the index {d}"
     assert text in resp.text, f"expected {text!r} in the error, got {resp!r}"
 

@@ -81,7 +81,7 @@ def test_include_values(dense_space, include):
     records = _records(dense_space, 3)
     probe = seed(dense_space, records)
     stored = {r["id"]: r["values"] for r in records}
-    found = matches_of(dense_space.query(topK=3, includeValues=include, **probe))
+    found = matches_of(dense_space.query(topK=4, includeValues=include, **probe))
     assert {m["id"] for m in found} == set(stored)
     for m in found:
         if include:
@@ -95,7 +95,7 @@ def test_include_values(dense_space, include):
 def test_include_metadata(dense_space, include):
     """includeMetadata true returns the stored metadata; false returns none."""
     probe = seed(dense_space, _records(dense_space, 3, META))
-    found = matches_of(dense_space.query(topK=3, includeMetadata=include, **probe))
+    found = matches_of(dense_space.query(topK=4, includeMetadata=include, **probe))
     assert len(found) == 3
     for m in found:
         if include:
@@ -110,7 +110,7 @@ def test_response_shape(request, kind):
     """The response carries matches with id and numeric score, and the namespace."""
     space = request.getfixturevalue(f"{kind}_space")
     probe = seed(space, space.vectors.records(2))
-    body = ok(space.query(topK=2, **probe))
+    body = ok(space.query(topK=3, **probe))
     assert body.get("namespace") == space.ns, body
     assert len(body.get("matches", [])) == 2, body
     for m in body["matches"]:
@@ -170,7 +170,10 @@ def test_most_similar_first(metric_space, top_k):
     ascending = metric_space.index.metric == "euclidean"
     want = sorted(expected, key=expected.__getitem__, reverse=not ascending)[:top_k]
     found = matches_of(metric_space.query(topK=top_k, vector=query))
-    assert [m["id"] for m in found] == want, f"expected order {want}, got {found}"
+    # How many matches come back is QUERY-AT-MOST-TOPK's; the order is judged on those that do.
+    with setting_up("a ranking of at least two matches to judge"):
+        assert len(found) >= 2, found
+    assert [m["id"] for m in found] == want[: len(found)], f"expected order {want}, got {found}"
     scores = [m["score"] for m in found]
     assert scores == sorted(scores, reverse=not ascending), scores
 
@@ -184,11 +187,14 @@ def test_query_by_id_returns_record_first(metric_space):
     directions = metric_space.vectors.directions(6)  # two on a one-dimension index
     records = [{"id": f"u{i}", "values": values} for i, values in enumerate(directions)]
     seed(metric_space, records)
-    self_score = {"cosine": 1.0, "dotproduct": 1.0, "euclidean": 0.0}[metric_space.index.metric]
+    stored = {r["id"]: r["values"] for r in records}
     for target in ("u2", "u5") if len(records) == 6 else ("u1",):
         found = matches_of(metric_space.query(topK=3, id=target))
         assert found and found[0]["id"] == target, found
-        assert close(found[0].get("score"), self_score), found[0]
+        # The stored vector is what is scored: the same score as a query by that vector (what
+        # the score is, per metric, is the metric behaviors' business).
+        by_value = matches_of(metric_space.query(topK=1, vector=stored[target]))
+        _same_top_score(found, by_value)
 
 
 def _unit_sparse(k: int) -> dict[str, list]:
@@ -200,10 +206,19 @@ def test_query_by_id_returns_record_first_sparse(sparse_space):
     """On a sparse index, querying by id puts the record itself first."""
     records = [{"id": f"s{k}", "sparseValues": _unit_sparse(k)} for k in range(5)]
     seed(sparse_space, records)
+    stored = {r["id"]: r["sparseValues"] for r in records}
     for target in ("s1", "s3"):
         found = matches_of(sparse_space.query(topK=3, id=target))
         assert found and found[0]["id"] == target, found
-        assert close(found[0].get("score"), 1.0), found[0]
+        _same_top_score(found, matches_of(sparse_space.query(topK=1, sparseVector=stored[target])))
+
+
+def _same_top_score(by_id: list[dict[str, Any]], by_value: list[dict[str, Any]]) -> None:
+    """The top match of a query by id scores as the top match of a query by its stored vector."""
+    with setting_up("a query by the stored vector to compare with"):
+        assert by_value and by_value[0]["id"] == by_id[0]["id"], by_value
+    score = by_value[0].get("score")
+    assert isinstance(score, int | float) and close(by_id[0].get("score"), score), (by_id, score)
 
 
 @pytest.mark.behavior("QUERY-BY-MISSING-ID-EMPTY")
@@ -296,9 +311,9 @@ def test_sparse_excludes_zero_scores(sparse_space):
 HYBRID_SPARSE = (1.5, 0.25, 2.0, 0.5, 1.0, 1.25)
 
 
-@pytest.mark.behavior("QUERY-HYBRID-SCORE")
-def test_hybrid_scores(hybrid_space):
-    """A hybrid query scores dense dot product plus sparse dot product."""
+def _hybrid_query(hybrid_space: Space) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Seed six hybrid records whose summed scores are separated and query them with a dense and
+    a sparse part: (the matches, the expected score of each record)."""
     v = hybrid_space.vectors
     dense = v.ranked(len(HYBRID_SPARSE))
     if dense is None:
@@ -326,9 +341,26 @@ def test_hybrid_scores(hybrid_space):
     found = matches_of(
         hybrid_space.query(topK=len(records) + 1, vector=q_dense, sparseVector=q_sparse)
     )
-    assert [m["id"] for m in found] == sorted(expected, key=expected.__getitem__, reverse=True)
+    return found, expected
+
+
+@pytest.mark.behavior("QUERY-HYBRID-SCORE")
+def test_hybrid_scores(hybrid_space):
+    """A hybrid query scores dense dot product plus sparse dot product."""
+    found, expected = _hybrid_query(hybrid_space)
+    assert sorted(m["id"] for m in found) == sorted(expected), found
     for m in found:
         assert close(m.get("score"), expected[m["id"]]), (m, expected[m["id"]])
+
+
+@pytest.mark.behavior("QUERY-ORDER-DESCENDING")
+def test_hybrid_most_similar_first(hybrid_space):
+    """A hybrid index is dotproduct: its matches come highest score first, whatever the scores."""
+    found, _ = _hybrid_query(hybrid_space)
+    with setting_up("numeric scores to order"):
+        assert len(found) >= 2 and all(isinstance(m.get("score"), int | float) for m in found)
+    scores = [float(m["score"]) for m in found]
+    assert scores == sorted(scores, reverse=True), found
 
 
 # ---- filters and namespaces ---------------------------------------------------------------------
@@ -353,7 +385,7 @@ def test_filter_restricts_matches(dense_space, flt, expected):
 def test_empty_filter_means_no_filter(dense_space):
     """filter {} is accepted and returns what an unfiltered query returns."""
     probe = seed(dense_space, _records(dense_space, 4))
-    got = ids_of(dense_space.query(topK=4, filter={}, **probe))
+    got = ids_of(dense_space.query(topK=5, filter={}, **probe))
     assert sorted(got) == ["r0", "r1", "r2", "r3"], got
 
 

@@ -65,6 +65,7 @@ mutant(
     "QUERY-ORDER-DESCENDING",
     "QUERY-EUCLIDEAN-ASCENDING",
     "QUERY-BY-ID-SELF-FIRST",
+    "QUERY-SPARSE-SCORE",  # its statement includes "ordered descending"
     summary="The best match is moved to the end of the matches.",
 )(edit_matches(_rotate))
 mutant(
@@ -269,7 +270,13 @@ async def ne_matches_missing(request: Request, forward: Forward, ctx: Ctx) -> Re
     return await forward(request.with_json({**body, "filter": widen_ne(body["filter"])}))
 
 
-@patch_mutant("list-elements-unmatched", "FILTERS-LIST-ANY-ELEMENT", "FILTERS-LIST-AND-BOTH")
+@patch_mutant(
+    "list-elements-unmatched",
+    "FILTERS-LIST-ANY-ELEMENT",
+    "FILTERS-LIST-AND-BOTH",
+    # `$ne` and `$nin` are the negations of `$eq` and `$in`: blind to the elements, they match
+    "FILTERS-LIST-NE-NIN",
+)
 def list_elements_unmatched() -> None:
     """`$eq` and `$in` never match a list-valued field through its elements."""
     from reference_server import filters

@@ -154,7 +154,11 @@ async def update_missing_creates(request: Request, forward: Forward, ctx: Ctx) -
     return await upsert_after_update(request, forward, body, vector, reply)
 
 
-@mutant("setmetadata-replaces", "UPDATE-SETMETADATA-MERGES")
+@mutant(
+    "setmetadata-replaces",
+    "UPDATE-SETMETADATA-MERGES",
+    "UPDATE-VALUES-AND-METADATA",  # its statement: "... and unlisted fields stay"
+)
 async def setmetadata_replaces(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """setMetadata replaces the whole metadata object instead of merging into it."""
     body = update_by_id(request)
@@ -240,7 +244,11 @@ async def deleteall_every_namespace(request: Request, forward: Forward, ctx: Ctx
     return reply
 
 
-@mutant("delete-by-filter-ignored", "DELETE-BY-FILTER")
+@mutant(
+    "delete-by-filter-ignored",
+    "DELETE-BY-FILTER",
+    "DELETE-FILTER-IGNORES-IDS",  # with ids beside it, the ignored filter decides nothing either
+)
 async def delete_by_filter_ignored(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """A delete by metadata filter answers 200 but deletes nothing."""
     body = body_of(request) if request.is_(*DELETE) else None
@@ -259,7 +267,8 @@ async def delete_missing_ids_404(request: Request, forward: Forward, ctx: Ctx) -
     ids = body.get("ids") if body else None
     if not isinstance(ids, list) or not ids or body.get("filter") is not None:
         return await forward(request)
-    if not all(isinstance(i, str) for i in ids) or len(ids) > MAX_BATCH:
+    # a request that is invalid anyway (ids with deleteAll) keeps its 400
+    if body.get("deleteAll") or not all(isinstance(i, str) for i in ids) or len(ids) > MAX_BATCH:
         return await forward(request)
     if await fetch_records(forward, request, ids, namespace_of(request)):
         return await forward(request)
@@ -428,6 +437,17 @@ def _sparse_of(vector: dict[str, Any]) -> dict[str, Any] | None:
     return sparse
 
 
+def _valid_sparse(vector: dict[str, Any]) -> dict[str, Any] | None:
+    """The vector's sparseValues when the server would accept them (equal lengths, indices in
+    0…2**32-1): the storage mutants lose data after validation, not instead of it."""
+    sparse = _sparse_of(vector)
+    if sparse is None or len(sparse["indices"]) != len(sparse["values"]):
+        return None
+    if not all(type(i) is int and 0 <= i < 2**32 for i in sparse["indices"]):
+        return None
+    return sparse
+
+
 @mutant("sparse-last-pair-dropped", "UPSERT-SPARSE-ROUNDTRIP")
 async def sparse_last_pair_dropped(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """On a sparse index, the last index/value pair of each upserted sparse vector is lost."""
@@ -435,8 +455,8 @@ async def sparse_last_pair_dropped(request: Request, forward: Forward, ctx: Ctx)
         return await forward(request)
 
     def cut(v: dict[str, Any]) -> dict[str, Any]:
-        sparse = _sparse_of(v)
-        if sparse is None or len(sparse["indices"]) < 2 or len(sparse["values"]) < 2:
+        sparse = _valid_sparse(v)
+        if sparse is None or len(sparse["indices"]) < 2:
             return v
         short = {"indices": sparse["indices"][:-1], "values": sparse["values"][:-1]}
         return {**v, "sparseValues": short}
@@ -451,7 +471,7 @@ async def hybrid_sparse_dropped(request: Request, forward: Forward, ctx: Ctx) ->
         return await forward(request)
 
     def strip(v: dict[str, Any]) -> dict[str, Any]:
-        if _sparse_of(v) is None or not v.get("values"):
+        if _valid_sparse(v) is None or not v.get("values"):
             return v
         return {k: x for k, x in v.items() if k != "sparseValues"}
 
