@@ -340,7 +340,11 @@ async def upsert_batch_partial(request: Request, forward: Forward, ctx: Ctx) -> 
     return reply
 
 
-@mutant("upsert-default-elsewhere", "UPSERT-DEFAULT-NAMESPACE")
+@mutant(
+    "upsert-default-elsewhere",
+    "UPSERT-DEFAULT-NAMESPACE",
+    "NAMESPACES-DEFAULT-EMPTY-OR-OMITTED",  # an upsert sending "" misses the default namespace too
+)
 async def upsert_default_elsewhere(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """An upsert with no (or an empty) namespace writes to a namespace of its own."""
     body = body_of(request) if request.is_(*UPSERT) else None
