@@ -9,6 +9,7 @@ kind. Numbers stay in ranges where float32 arithmetic is well within the score t
 
 from __future__ import annotations
 
+import random
 from functools import cache
 from typing import Any
 
@@ -79,20 +80,47 @@ def _component() -> st.SearchStrategy[float]:
     )
 
 
+DRAWN_COMPONENTS = 32  # above this dimension, components past the drawn ones come from a seed
+VECTOR_CHARS = 7  # the most JSON characters one component of a drawn vector takes ("-10.0," + 1)
+
+
+def _expand(head: list[float], seed: int, dimension: int) -> list[float]:
+    """`head` followed by pseudo-random two-decimal components up to `dimension` (cheap to draw
+    at any dimension: hypothesis draws a few components and one seed, not 20000 floats)."""
+    rng = random.Random(seed)
+    tail = [rng.randint(-1000, 1000) / 100 for _ in range(dimension - len(head))]
+    return (head + tail)[:dimension]
+
+
 @cache
 def dense_vectors(dimension: int) -> st.SearchStrategy[list[float]]:
-    """Finite vectors of the index dimension with at least one component of magnitude >= 1e-3."""
+    """Finite vectors of the index dimension with at least one component of magnitude >= 1e-3.
+    Each component takes at most VECTOR_CHARS characters of JSON, so a request's size is known
+    from its record count (see `batch_limit`)."""
 
     def fix(values: list[float]) -> list[float]:
         if max(abs(v) for v in values) < 1e-3:
             values[0] = 1.0
         return values
 
-    cheap = st.lists(
-        st.integers(-1000, 1000).map(lambda i: i / 100), min_size=dimension, max_size=dimension
-    )
+    cheap_component = st.integers(-1000, 1000).map(lambda i: i / 100)
+    if dimension > DRAWN_COMPONENTS:
+        head = st.lists(cheap_component, min_size=1, max_size=DRAWN_COMPONENTS)
+        return st.builds(_expand, head, st.integers(0, 2**32 - 1), st.just(dimension)).map(fix)
+    cheap = st.lists(cheap_component, min_size=dimension, max_size=dimension)
     mixed = st.lists(_component(), min_size=dimension, max_size=dimension)
     return st.one_of(cheap, mixed).map(fix)
+
+
+RECORD_OVERHEAD = 2048  # id, sparse values and metadata of one drawn record, in JSON characters
+BODY_BUDGET = 1_500_000  # what a drawn write may take of the 2 MB request limit
+
+
+def batch_limit(dimension: int, wanted: int) -> int:
+    """How many drawn records (at most `wanted`, at least one) fit a request under the body
+    limit at `dimension`."""
+    per_record = dimension * VECTOR_CHARS + RECORD_OVERHEAD
+    return max(1, min(wanted, BODY_BUDGET // per_record))
 
 
 _SPARSE_VALUE = st.one_of(
@@ -178,6 +206,12 @@ def _field_filter() -> st.SearchStrategy[dict[str, Any]]:
 
 
 @cache
+def field_conditions() -> st.SearchStrategy[dict[str, Any]]:
+    """One field with one condition (`{field: value}` or `{field: {op: operand, ...}}`)."""
+    return st.builds(lambda f, c: {f: c}, st.sampled_from(FIELDS), _condition())
+
+
+@cache
 def filters(allow_empty: bool = True) -> st.SearchStrategy[dict[str, Any]]:
     """Filters from every operator, nested `$and`/`$or` up to three levels. With `allow_empty`,
     the whole filter may be `{}` (no filtering); never inside `$and`/`$or`, where its meaning is
@@ -194,7 +228,7 @@ def filters(allow_empty: bool = True) -> st.SearchStrategy[dict[str, Any]]:
 
     tree = st.recursive(leaf, extend, max_leaves=5)
     # one simple condition half of the time: those match often enough to select something
-    simple = st.builds(lambda f, c: {f: c}, st.sampled_from(FIELDS), _condition())
+    simple = field_conditions()
     if allow_empty:
         return st.one_of(simple, tree, st.just({}))
     return st.one_of(simple, tree)
