@@ -81,6 +81,8 @@ class FuzzContext:
     examples: int = 0
     steps: int = 0
     ops: Counter[str] = field(default_factory=Counter)
+    operators: Counter[str] = field(default_factory=Counter)  # filters using each operator
+    excluding_filters: int = 0  # filters that excluded a record the namespace held
     op_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     found: dict[str, Failure] = field(default_factory=dict)
     leftover: set[tuple[str, str]] = field(default_factory=set)

@@ -14,15 +14,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from hypothesis import strategies as st
+from hypothesis import target
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from conformance.fuzz.context import Failure, classify, current, delete_all, failure_type
+from conformance.fuzz.grounded import FRESH_SHARE, operators_of, pick, prefix_of, state_filter
 from conformance.fuzz.invalid_requests import InvalidRequest, invalid_requests, is_write
 from conformance.fuzz.model import IndexModel
 from conformance.fuzz.open_cases import SPEC_2026_07, outcome_open
 from conformance.fuzz.strategies import (
+    batch_limit,
     dense_vectors,
-    filters,
     metadata,
     namespace_suffixes,
     prefixes,
@@ -35,7 +37,12 @@ from conformance.target.indexes import IndexInfo
 VANISH_UNTIL = "2026-04"  # last version where deleting every record removes the namespace
 SLOTS = st.sampled_from((0, 0, 0, 1))  # mostly the main namespace, sometimes the second one
 # strategies built once (building and validating them per draw dominated the step time)
-BATCH = st.integers(1, 4)
+BATCH_MAX, BULK_MIN, BULK_MAX = 4, 101, 130  # a bulk upsert fills more than a default page
+BATCH = st.integers(1, BATCH_MAX)
+SEED_BATCH = st.integers(2, 6)
+BULK = st.integers(BULK_MIN, BULK_MAX)
+BULK_SHARE = st.integers(0, 5)  # 0: an upsert is a bulk one
+BULK_FIELD = st.sampled_from(("genre", "flag"))
 FETCH_BATCH = st.integers(1, 5)
 TOP_K = st.one_of(st.integers(1, 8), st.just(10000))
 LIMIT = st.one_of(st.none(), st.integers(1, 5))
@@ -44,6 +51,7 @@ UPDATE_FIELDS = st.sets(st.sampled_from(("values", "sparse", "meta")), min_size=
 METADATA_CHOICE = st.integers(0, 3)
 HYBRID_CHOICE = st.integers(0, 4)
 SET_METADATA = metadata(allow_null=False).filter(bool)
+UNCOUNTED = ("invalid-", "open-")  # operations whose filters are not counted as coverage
 # The legacy bindings (DELETE /vectors/delete, GET /describe_index_stats) are SHOULD behaviors
 # with tests of their own; the model's agreement is a MUST, so the machine does not send them.
 
@@ -70,15 +78,20 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self.touched: set[int] = set()
         self.index: IndexInfo = self.ctx.indexes[0]
         self.model = IndexModel(None, "cosine")
+        self.most_excluded = 0  # by one filter of this example (a target of the search)
+        self.excluded = 0  # records the last drawn filter excludes, counted when it is sent
 
     # -- setup ----------------------------------------------------------------------------------
-    @initialize(which=st.integers(0, 7), suffix=namespace_suffixes())
-    def choose_index(self, which: int, suffix: str) -> None:
+    @initialize(which=st.integers(0, 7), suffix=namespace_suffixes(), data=st.data())
+    def choose_index(self, which: int, suffix: str, data: st.DataObject) -> None:
+        """Pick the index and fill the main namespace with a few records: every later read and
+        filter then has data to meet."""
         self.index = self.ctx.indexes[which % len(self.ctx.indexes)]
         self.shape = self.ctx.shape(self.index)
         self.model = IndexModel(self.shape.dimension, self.shape.metric, self.shape.vector_type)
         self.suffixes.append(suffix)
         self.names.append(self.names[0] + suffix)
+        self._upsert(0, self._batch(data, 0, data.draw(SEED_BATCH)))
 
     @property
     def dense(self) -> bool:
@@ -90,6 +103,9 @@ class DataPlaneMachine(RuleBasedStateMachine):
         return self.shape.dense and self.shape.metric == "dotproduct"
 
     def teardown(self) -> None:
+        # steer the search toward sequences that mix operations and filters that exclude records
+        target(float(len({step["op"] for step in self.trace})), label="distinct operations")
+        target(float(self.most_excluded), label="records a filter excludes")
         for slot in sorted(self.touched):
             delete_all(self.ctx, self.index.host, self.names[slot])
             self.ctx.leftover.discard((self.index.host, self.names[slot]))
@@ -107,6 +123,10 @@ class DataPlaneMachine(RuleBasedStateMachine):
             ctx.leftover.add((self.index.host, self.names[step["slot"]]))
         ctx.steps += 1
         ctx.ops[op] += 1
+        flt = (step.get("json") or {}).get("filter") if not op.startswith(UNCOUNTED) else None
+        if isinstance(flt, dict):  # a filter the machine drew (invalid ones are not counted)
+            ctx.operators.update(set(operators_of(flt)))
+            ctx.excluding_filters += self.excluded > 0
         if ctx.progress is not None:
             ctx.progress(ctx)
         started = time.perf_counter()
@@ -144,17 +164,32 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self._run("state", step, {"type": "state", "vectors": vectors, "dense": self.dense}, True)
 
     # -- drawing --------------------------------------------------------------------------------
-    def _id(self, data: st.DataObject) -> str:
+    def _slot(self, data: st.DataObject) -> int:
+        """A namespace slot: mostly one that holds records (when one does), else any."""
+        full = [s for s in range(len(self.names)) if self.model.records(str(s))]
+        if full and data.draw(FRESH_SHARE) > 0:
+            return int(data.draw(st.sampled_from(full)))
+        return int(data.draw(SLOTS))
+
+    def _id(self, data: st.DataObject, slot: int | None = None) -> str:
+        """An id: mostly one the namespace of `slot` holds, else one seen before or a fresh one."""
         pool = record_ids(spaces=self.ctx.api_version[:7] >= SPEC_2026_07)
         if self.known:
             pool = st.one_of(st.sampled_from(self.known), pool)
-        rid = data.draw(pool)
+        present = sorted(self.model.records(str(slot))) if slot is not None else []
+        rid = str(pick(data, present, pool))
         if rid not in self.known:
             self.known.append(rid)
         return rid
 
-    def _record(self, data: st.DataObject) -> dict[str, Any]:
-        record: dict[str, Any] = {"id": self._id(data)}
+    def _filter(self, data: st.DataObject, slot: int, allow_empty: bool = True) -> dict[str, Any]:
+        """A filter drawn from what `slot` holds, counted for the coverage figures."""
+        flt, self.excluded = state_filter(data, self.model, str(slot), allow_empty)
+        self.most_excluded = max(self.most_excluded, self.excluded)
+        return flt
+
+    def _record(self, data: st.DataObject, slot: int | None = None) -> dict[str, Any]:
+        record: dict[str, Any] = {"id": self._id(data, slot)}
         if self.dense:
             record["values"] = data.draw(dense_vectors(self.shape.dimension))
             if self.hybrid and data.draw(HYBRID_CHOICE) == 0:
@@ -168,22 +203,54 @@ class DataPlaneMachine(RuleBasedStateMachine):
             record["metadata"] = data.draw(metadata())
         return record
 
+    def _bulk(self, data: st.DataObject, n: int) -> list[dict[str, Any]]:
+        """`n` records with ids `bulk-<k>` sharing one metadata value (so one filter matches more
+        records than a default page holds), their vectors drawn once and rotated."""
+        vector = self._record(data)
+        field = data.draw(BULK_FIELD)
+        value = data.draw(st.sampled_from(("drama", "comedy"))) if field == "genre" else True
+        records = []
+        for k in range(n):
+            record: dict[str, Any] = {"id": f"bulk-{k:03d}", "metadata": {field: value}}
+            if "values" in vector:
+                values = vector["values"]
+                record["values"] = values[k % len(values) :] + values[: k % len(values)]
+            if "sparseValues" in vector:
+                record["sparseValues"] = vector["sparseValues"]
+            records.append(record)
+        return records
+
     # -- writes ---------------------------------------------------------------------------------
     @rule(data=st.data())
     def upsert(self, data: st.DataObject) -> None:
         slot = data.draw(SLOTS)
-        drawn = [self._record(data) for _ in range(data.draw(BATCH))]
-        # One record per id: which of two same-id records in one batch wins is undocumented.
-        records = list({r["id"]: r for r in drawn}.values())
+        if data.draw(BULK_SHARE) == 0 and batch_limit(self.shape.dimension, BULK_MIN) == BULK_MIN:
+            records = self._bulk(data, batch_limit(self.shape.dimension, data.draw(BULK)))
+        else:
+            records = self._batch(data, slot, data.draw(BATCH))
+        self._upsert(slot, records)
+
+    @rule(data=st.data())
+    def upsert_more(self, data: st.DataObject) -> None:
+        """Upserts are drawn twice as often as any other rule: every other rule needs data."""
+        self.upsert(data)
+
+    def _batch(self, data: st.DataObject, slot: int, n: int) -> list[dict[str, Any]]:
+        """`n` drawn records (fewer at dimensions where they would not fit one request), one per
+        id: which of two same-id records in one batch wins is undocumented."""
+        drawn = [self._record(data, slot) for _ in range(batch_limit(self.shape.dimension, n))]
+        return list({r["id"]: r for r in drawn}.values())
+
+    def _upsert(self, slot: int, records: list[dict[str, Any]]) -> None:
         count = self.model.upsert(str(slot), records)
         expect = {"type": "ok", "body": {"upsertedCount": count}}
         self._run("upsert", _post("/vectors/upsert", {"vectors": records}, slot), expect, False)
 
     @rule(data=st.data())
     def update(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
+        slot = self._slot(data)
         self._settle(slot)  # an update of a record not yet visible may be a no-op
-        body: dict[str, Any] = {"id": self._id(data)}
+        body: dict[str, Any] = {"id": self._id(data, slot)}
         fields = data.draw(UPDATE_FIELDS)
         if "values" in fields and self.dense:
             body["values"] = data.draw(dense_vectors(self.shape.dimension))
@@ -198,12 +265,14 @@ class DataPlaneMachine(RuleBasedStateMachine):
             body.get("sparseValues"),
             body.get("setMetadata"),
         )
-        self._run("update", _post("/vectors/update", body, slot), {"type": "ok"}, False)
+        # the reply to an update by id is `{}`: no `matchedRecords` (UPDATE-BY-ID-RESPONSE)
+        expect = {"type": "ok", "body": {"matchedRecords": None}}
+        self._run("update", _post("/vectors/update", body, slot), expect, False)
 
     @precondition(lambda self: self.ctx.filter_writes)
     @rule(data=st.data())
     def update_by_filter(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
+        slot = self._slot(data)
         flt = self._write_filter(data, slot)
         if flt is None:
             return
@@ -218,14 +287,14 @@ class DataPlaneMachine(RuleBasedStateMachine):
         """A filter for a write in `slot`, or None when which records it selects there is
         undocumented (the write is then not sent: the model could not follow it)."""
         self._settle(slot)
-        flt = data.draw(filters(allow_empty=False))
+        flt = self._filter(data, slot, allow_empty=False)
         return None if self.model.undecided(str(slot), flt) else flt
 
     @rule(data=st.data())
     def delete_ids(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
+        slot = self._slot(data)
         self._settle(slot)
-        ids = [self._id(data) for _ in range(data.draw(BATCH))]
+        ids = [self._id(data, slot) for _ in range(data.draw(BATCH))]
         self.model.delete_ids(str(slot), ids)
         self._run("delete-ids", _post("/vectors/delete", {"ids": ids}, slot), {"type": "ok"}, False)
 
@@ -238,7 +307,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def delete_by_filter(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
+        slot = self._slot(data)
         flt = self._write_filter(data, slot)
         if flt is None:
             return
@@ -249,8 +318,8 @@ class DataPlaneMachine(RuleBasedStateMachine):
     # -- reads ----------------------------------------------------------------------------------
     @rule(data=st.data())
     def fetch(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
-        ids = [self._id(data) for _ in range(data.draw(FETCH_BATCH))]
+        slot = self._slot(data)
+        ids = [self._id(data, slot) for _ in range(data.draw(FETCH_BATCH))]
         expect = {
             "type": "fetch",
             "vectors": self.model.fetch(str(slot), ids),
@@ -261,7 +330,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def query(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
+        slot = self._slot(data)
         ns = str(slot)
         body: dict[str, Any] = {"topK": data.draw(TOP_K)}
         modes = ["id", "vector" if self.dense else "sparse"]
@@ -269,7 +338,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
             modes.append("hybrid")
         mode = data.draw(st.sampled_from(modes))
         if mode == "id":
-            body["id"] = self._id(data)
+            body["id"] = self._id(data, slot)
             source = self.model.records(ns).get(body["id"])
             if self.dense and source is not None and source.sparse:
                 mode = "vector"  # whether a record's sparse part joins its query: undocumented
@@ -279,7 +348,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         if mode in ("sparse", "hybrid"):
             body["sparseVector"] = data.draw(sparse_vectors())
         if data.draw(st.booleans()):
-            body["filter"] = data.draw(filters())
+            body["filter"] = self._filter(data, slot)
         for flag in ("includeValues", "includeMetadata"):
             value = data.draw(FLAG)
             if value is not None:
@@ -307,8 +376,8 @@ class DataPlaneMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def list_ids(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
-        prefix = data.draw(prefixes())
+        slot = self._slot(data)
+        prefix = prefix_of(data, sorted(self.model.records(str(slot))), prefixes())
         limit = data.draw(LIMIT)
         params: list[list[Any]] = [["prefix", prefix]] if prefix else []
         if limit is not None:
@@ -321,8 +390,8 @@ class DataPlaneMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.ctx.filter_writes)
     @rule(data=st.data())
     def fetch_by_metadata(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
-        flt = data.draw(filters(allow_empty=False))
+        slot = self._slot(data)
+        flt = self._filter(data, slot, allow_empty=False)
         limit = data.draw(LIMIT)
         body: dict[str, Any] = {"filter": flt}
         if limit is not None:
@@ -350,7 +419,9 @@ class DataPlaneMachine(RuleBasedStateMachine):
             # an emptied namespace leaves stats up to 2026-04; later it may stay listed with 0
             "vanish": self.ctx.api_version <= VANISH_UNTIL,
         }
-        step = {"method": "POST", "path": "/describe_index_stats", "json": {}}
+        # `{}` and `{"filter": {}}` are both an unfiltered request (STATS-EMPTY-FILTER-OK)
+        body: dict[str, Any] = data.draw(st.sampled_from(({}, {"filter": {}})))
+        step = {"method": "POST", "path": "/describe_index_stats", "json": body}
         self._run("stats", step, expect, True)
 
     @rule(slot=SLOTS)

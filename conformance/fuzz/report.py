@@ -263,6 +263,8 @@ def results_document(
             "failures": len(result.failures),
             "harness_errors": [redact(e) for e in result.harness_errors],
             "operations": dict(sorted(result.ops.items())),
+            "operators": dict(sorted(result.operators.items())),
+            "excluding_filters": result.excluding_filters,
         },
     }
     aborted: dict[str, Any] | None = None

@@ -86,6 +86,8 @@ class SessionResult:
     harness_errors: list[str]
     interrupted: bool = False
     ops: Counter[str] = field(default_factory=Counter)
+    operators: Counter[str] = field(default_factory=Counter)
+    excluding_filters: int = 0
 
     @property
     def steps_per_second(self) -> float:
@@ -181,7 +183,7 @@ def run_session(
                 suppress_health_check=list(HealthCheck),
                 report_multiple_bugs=True,
                 verbosity=Verbosity.quiet,
-                phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+                phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
                 print_blob=False,
             )
             try:
@@ -216,4 +218,6 @@ def run_session(
         harness,
         interrupted,
         Counter(ctx.ops),
+        Counter(ctx.operators),
+        ctx.excluding_filters,
     )
