@@ -381,6 +381,16 @@ ALL_OPTIONS: tuple[Option, ...] = (
     Option(
         "quiet", "bool", "no progress line", commands=frozenset({FUZZ}), section=FUZZ, default=False
     ),
+    Option(
+        "workers",
+        "count",
+        "run the session as N processes at once (seeds apart, one example database), merging "
+        "their reports (default 1)",
+        "N",
+        commands=frozenset({FUZZ}),
+        section=FUZZ,
+        default=1,
+    ),
     # -- bench -----------------------------------------------------------------------------
     _bench(
         "records",

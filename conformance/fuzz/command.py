@@ -25,8 +25,10 @@ from conformance.config import (
     resolve_options,
 )
 from conformance.fuzz.context import Failure, FuzzContext
+from conformance.fuzz.coverage import print_coverage
 from conformance.fuzz.report import results_document, run_id_for, write_failures, write_reports
 from conformance.fuzz.session import SessionResult, open_database, run_session
+from conformance.fuzz.workers import merged_reports, run_workers
 from conformance.options import DEFAULT_EXAMPLES_DB, FUZZ
 from conformance.outcomes import ExitCode
 from conformance.redact import redact
@@ -102,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`pinecone-conformance fuzz`: exit 0 nothing found, 1 failures found, 2 usage error,
     3 target unavailable, 4 harness error, 130/143 interrupted by SIGINT/SIGTERM (what was found
     is kept and reported)."""
-    cli = vars(build_parser().parse_args(list(sys.argv[1:] if argv is None else argv)))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cli = vars(build_parser().parse_args(argv))
     err = sys.stderr
     try:
         # Command line > environment > config file > default, for every option of `fuzz`.
@@ -116,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     short_id = uuid.uuid4().hex[:8]  # in namespace names
     run_id = run_id_for(started, short_id)
+    if args.workers > 1:
+        return _parallel(argv, args, seed, started, run_id, err)
     started_session = start_session(cfg, short_id, "fuzz")
     if isinstance(started_session, StartFailure):
         print(f"pinecone-conformance fuzz: {started_session.message}", file=err)
@@ -196,6 +201,64 @@ def main(argv: Sequence[str] | None = None) -> int:
     return ExitCode.NON_CONFORMANT if failures else ExitCode.CONFORMANT
 
 
+def _parallel(
+    argv: list[str],
+    args: argparse.Namespace,
+    seed: int,
+    started: dt.datetime,
+    run_id: str,
+    err: Any,
+) -> int:
+    """`--workers N`: the session as N worker processes, then one merged report."""
+    reports_dir = Path(args.reports_dir)
+    report_dir = reports_dir / run_id
+    grace = args.shrink_time if args.shrink_time is not None else max(10.0, args.duration / 4)
+    print(
+        f"fuzz run {run_id}: {args.workers} workers, seeds from {seed}, {args.duration:g}s; "
+        f"worker logs in {report_dir / 'workers'}",
+        file=err,
+    )
+    outcomes = run_workers(
+        argv,
+        workers=args.workers,
+        seed=seed,
+        examples=args.examples,
+        time_limit=args.duration + grace,
+        report_dir=report_dir,
+    )
+    merged = merged_reports(
+        outcomes,
+        reports_dir=reports_dir,
+        run_id=run_id,
+        seed=seed,
+        started=started,
+        workers=args.workers,
+    )
+    if merged is None:
+        code = max((c for c, _ in outcomes if c not in (0, 1)), default=int(ExitCode.HARNESS_ERROR))
+        print(f"a worker left no results (exit {code}); see its worker.log", file=err)
+        return code
+    doc, written = merged
+    fuzz = doc["fuzz"]
+    print(
+        f"{fuzz['examples']} examples, {fuzz['steps']} steps in {fuzz['duration']:.1f}s "
+        f"({fuzz['steps_per_second']:.0f} steps/s over {args.workers} workers); "
+        f"{fuzz['failures']} failures; results: {written[0]}",
+        file=err,
+    )
+    if args.stats:
+        print(f"{'operation':<40} {'steps':>6}", file=err)
+        for op, count in sorted(fuzz["operations"].items(), key=lambda kv: -kv[1]):
+            print(f"  {op:<38} {count:>6}", file=err)
+        print_coverage(fuzz["operators"], fuzz["excluding_filters"], err)
+    for test in doc["tests"]:
+        if test["outcome"] == "failed":
+            print(f"FAILURE [{test['signature']}] {test['problem']}", file=err)
+    for path in written[1:]:
+        print(f"report: {path}", file=err)
+    return int(doc["exit_code"])
+
+
 def _print_outcome(
     result: SessionResult,
     ctx: FuzzContext,
@@ -218,6 +281,7 @@ def _print_outcome(
         for op, count in sorted(result.ops.items(), key=lambda kv: -kv[1]):
             ms = 1000 * ctx.op_seconds[op] / count
             print(f"  {op:<38} {count:>6} {ms:>8.1f}", file=err)
+        print_coverage(result.operators, result.excluding_filters, err)
     for f in failures:
         print(
             f"FAILURE {f.n} [{f.signature}] {redact(f.problem)}\n  reproducers: "
