@@ -70,7 +70,7 @@ def test_delete_swaps_last_row_and_keeps_columns_consistent() -> None:
         assert ns.ids[row] == vector_id
         original = int(vector_id[2:])
         assert np.array_equal(ns.vector(row), matrix[original])
-        assert ns.meta[row] == {"even": original % 2 == 0, "i": float(original)}
+        assert ns.metadata(row) == {"even": original % 2 == 0, "i": float(original)}
         assert np.isclose(ns.norms[row], np.linalg.norm(matrix[original]), rtol=1e-6)
     rows = ns.matching_rows(parse_filter({"i": {"$gte": 40}}))
     assert sorted(ns.ids[r] for r in rows) == [f"id{i:04d}" for i in range(40, 48)]
@@ -118,7 +118,7 @@ def test_upsert_overwrites_and_last_duplicate_wins() -> None:
     ns = Namespace(2, "cosine")
     ns.upsert(["a"], np.array([[1, 0]], np.float32), [None], [{"x": "1"}])
     ns.upsert(["a", "a"], np.array([[0, 1], [1, 1]], np.float32), [None, None], [{"y": "2"}, None])
-    assert ns.n == 1 and ns.meta[0] is None
+    assert ns.n == 1 and ns.meta[0] is None and ns.metadata(0) is None
     assert ns.vector(0).tolist() == [1, 1]
     assert not ns.matching_rows(parse_filter({"x": "1"})).size
 
@@ -191,7 +191,7 @@ def test_update_merges_and_checks_merged_size() -> None:
     with store.lock:
         store.upsert("a", ["x"], np.ones((1, 2), np.float32), [None], [{"k": "v", "n": 1.0}])
         store.update_by_id("a", "x", None, None, {"n": 2.0, "m": True})
-        assert store.namespaces["a"].meta[0] == {"k": "v", "n": 2.0, "m": True}
+        assert store.namespaces["a"].metadata(0) == {"k": "v", "n": 2.0, "m": True}
         lsn = store.last_lsn
         with pytest.raises(ApiError):
             store.update_by_id("a", "x", None, None, {"big": "x" * 40950})
