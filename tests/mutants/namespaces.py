@@ -88,7 +88,13 @@ async def namespaces_record_count_number(request: Request, forward: Forward, ctx
     return reply.with_json(_rewrite_counts(reply.json()))
 
 
-@mutant("namespaces-describe-unknown-200", "NAMESPACES-DESCRIBE-UNKNOWN-404", api_version="2026-07")
+@mutant(
+    "namespaces-describe-unknown-200",
+    "NAMESPACES-DESCRIBE-UNKNOWN-404",
+    # its statement: describing a deleted namespace answers 4xx, which this reply is not
+    "NAMESPACES-DELETE",
+    api_version="2026-07",
+)
 async def namespaces_describe_unknown_200(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """Describing a namespace that does not exist answers an empty namespace."""
     reply = await forward(request)
@@ -117,12 +123,17 @@ async def namespaces_path_not_decoded(request: Request, forward: Forward, ctx: C
 
 @mutant("namespaces-create-noop", "NAMESPACES-CREATE")
 async def namespaces_create_noop(request: Request, forward: Forward, ctx: Ctx) -> Reply:
-    """POST /namespaces answers the new namespace's description without creating it."""
+    """POST /namespaces answers the new namespace's description without creating it.
+
+    The create is served (so a duplicate still answers 409 and a bad schema 400) and the namespace
+    it made is deleted before the reply: only a successful create loses its effect.
+    """
+    reply = await forward(request)
     body = request.json()
-    if request.is_("POST", "/namespaces") and isinstance(body, dict) and body.get("name"):
-        payload = {"name": body["name"], "record_count": "0"}
-        return Reply(200, [(b"content-type", b"application/json")]).with_json(payload)
-    return await forward(request)
+    if request.is_("POST", "/namespaces") and reply.ok and isinstance(body, dict):
+        path = "/namespaces/" + str(body.get("name"))
+        await forward(Request("DELETE", path, b"", request.headers))
+    return reply
 
 
 @mutant("namespaces-create-existing-200", "NAMESPACES-CREATE-DUPLICATE-409")
