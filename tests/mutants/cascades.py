@@ -17,5 +17,14 @@ CASCADES: dict[str, dict[str, str]] = {
         "ERRORS-VALIDATION-400": "its statement is a 400 with `code` 3, and `code` is a member of "
         "the rpcStatus body this mutant replaces: no body without `code` can satisfy it",
     },
+    "sparse-last-pair-dropped": {
+        "FETCH-BY-ID": "fetch is the only window onto stored sparse values: a record stored "
+        "without its last pair is fetched without it, FETCH-BY-ID's sparse case seeing the same "
+        "loss UPSERT-SPARSE-ROUNDTRIP states",
+    },
+    "hybrid-sparse-dropped": {
+        "FETCH-BY-ID": "likewise for the sparse part of a hybrid record: fetch shows what was "
+        "stored, and what was stored lost its sparseValues",
+    },
 }
 """mutant name -> {extra behavior id: why its failure follows from the mutant's own break}."""
