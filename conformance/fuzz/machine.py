@@ -25,6 +25,7 @@ from conformance.fuzz.open_cases import SPEC_2026_07, outcome_open
 from conformance.fuzz.strategies import (
     batch_limit,
     dense_vectors,
+    filterable_metadata,
     metadata,
     namespace_suffixes,
     prefixes,
@@ -41,14 +42,16 @@ BATCH_MAX, BULK_MIN, BULK_MAX = 4, 101, 130  # a bulk upsert fills more than a d
 BATCH = st.integers(1, BATCH_MAX)
 SEED_BATCH = st.integers(2, 6)
 BULK = st.integers(BULK_MIN, BULK_MAX)
-BULK_SHARE = st.integers(0, 5)  # 0: an upsert is a bulk one
+BULK_SHARE = st.integers(0, 3)  # 0: an upsert is a bulk one
 BULK_FIELD = st.sampled_from(("genre", "flag"))
 FETCH_BATCH = st.integers(1, 5)
 TOP_K = st.one_of(st.integers(1, 8), st.just(10000))
+# a filtered query mostly asks for every record, so whatever the filter keeps or drops shows
+FILTERED_TOP_K = st.sampled_from((10000, 10000, 10000, 1, 2, 3, 5, 8))
 LIMIT = st.one_of(st.none(), st.integers(1, 5))
 FLAG = st.sampled_from((None, False, True))
 UPDATE_FIELDS = st.sets(st.sampled_from(("values", "sparse", "meta")), min_size=1)
-METADATA_CHOICE = st.integers(0, 3)
+METADATA_CHOICE = st.integers(0, 5)  # none, {}, any metadata, or (3 to 5) filter fields
 HYBRID_CHOICE = st.integers(0, 4)
 SET_METADATA = metadata(allow_null=False).filter(bool)
 UNCOUNTED = ("invalid-", "open-")  # operations whose filters are not counted as coverage
@@ -199,8 +202,10 @@ class DataPlaneMachine(RuleBasedStateMachine):
         choice = data.draw(METADATA_CHOICE)
         if choice == 1:
             record["metadata"] = {}
-        elif choice >= 2:
+        elif choice == 2:
             record["metadata"] = data.draw(metadata())
+        elif choice > 2:
+            record["metadata"] = data.draw(filterable_metadata())
         return record
 
     def _bulk(self, data: st.DataObject, n: int) -> list[dict[str, Any]]:
@@ -330,9 +335,22 @@ class DataPlaneMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def query(self, data: st.DataObject) -> None:
+        self._query(data, data.draw(st.booleans()))
+
+    @rule(data=st.data())
+    def query_filtered(self, data: st.DataObject) -> None:
+        """Filtered queries are drawn three times as often as any other rule: a query checks
+        scores, order, topK and the filter's selection at once, the richest check there is."""
+        self._query(data, True)
+
+    @rule(data=st.data())
+    def query_filtered_more(self, data: st.DataObject) -> None:
+        self._query(data, True)
+
+    def _query(self, data: st.DataObject, filtered: bool) -> None:
         slot = self._slot(data)
         ns = str(slot)
-        body: dict[str, Any] = {"topK": data.draw(TOP_K)}
+        body: dict[str, Any] = {"topK": data.draw(FILTERED_TOP_K if filtered else TOP_K)}
         modes = ["id", "vector" if self.dense else "sparse"]
         if self.dense and self.shape.metric == "dotproduct":
             modes.append("hybrid")
@@ -347,7 +365,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
             body["vector"] = data.draw(dense_vectors(self.shape.dimension))
         if mode in ("sparse", "hybrid"):
             body["sparseVector"] = data.draw(sparse_vectors())
-        if data.draw(st.booleans()):
+        if filtered:
             body["filter"] = self._filter(data, slot)
         for flag in ("includeValues", "includeMetadata"):
             value = data.draw(FLAG)

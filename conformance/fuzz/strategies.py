@@ -166,6 +166,21 @@ def metadata(allow_null: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     return st.dictionaries(keys, value, max_size=4)
 
 
+@cache
+def filterable_metadata() -> st.SearchStrategy[dict[str, Any]]:
+    """Metadata of one to three filter fields with values from small pools of each type, so
+    records share values and a filter built from one record selects or excludes others."""
+    pools: dict[str, st.SearchStrategy[Any]] = {
+        "genre": st.sampled_from(WORDS[:3]),
+        "year": st.integers(2019, 2022),
+        "rating": st.sampled_from((1.5, 2.5, 7.5, 9.0)),
+        "tags": st.lists(st.sampled_from(WORDS[:3]), min_size=1, max_size=2, unique=True),
+        "flag": st.booleans(),
+        "name": st.sampled_from(("x", "y", "2020")),
+    }
+    return st.fixed_dictionaries({}, optional=pools).filter(bool)
+
+
 # -- filters ------------------------------------------------------------------------------------
 @cache
 def _scalar_operand() -> st.SearchStrategy[Any]:
