@@ -13,7 +13,17 @@ one registry of all of them.
 
 from __future__ import annotations
 
-from tests.mutants import auth, controlplane, errors, namespaces, queries, reads, versions, writes
+from tests.mutants import (
+    auth,
+    controlplane,
+    errors,
+    filter_droppers,
+    namespaces,
+    queries,
+    reads,
+    versions,
+    writes,
+)
 from tests.mutants.registry import Mutant, join
 
 __all__ = ["MUTANTS", "Mutant"]
@@ -27,4 +37,5 @@ MUTANTS: dict[str, Mutant] = join(
     auth.GROUP,
     namespaces.GROUP,
     versions.GROUP,
+    filter_droppers.GROUP,
 )
