@@ -17,6 +17,7 @@ import math
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -70,6 +71,9 @@ def _forwarding(procs: list[subprocess.Popen[bytes]]) -> Iterator[list[str]]:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signum)
 
+    if threading.current_thread() is not threading.main_thread():
+        yield received  # only the main thread may set handlers; the workers get the signal too
+        return
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield received
