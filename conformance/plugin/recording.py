@@ -168,6 +168,10 @@ def finish(session: pytest.Session, run: ConformanceRun, exitstatus: int) -> dic
             ids = [b.id for b in item.stash.get(BEHAVIORS_KEY, [])]
             if ids:
                 recorder.add_unrun(item.nodeid, ids, outcome, aborted["message"])
+    stalled = run.stalled_message()
+    if aborted is None and stalled is not None:
+        # the tests not run after the stall are already target-unavailable; say why the run ended
+        aborted = {"reason": oc.TARGET_UNAVAILABLE, "message": redact(stalled)}
     interrupt = interruption(config)
     if aborted is None and interrupt is not None and (recorder.active or suite_run(session)):
         aborted = _interrupted(session, recorder, interrupt.signal, int(interrupt.code))

@@ -114,6 +114,10 @@ class ConformanceRun:
             self._watch = StallWatch(directory, self.cfg.stall_after)
         return self._watch
 
+    def stalled_message(self) -> str | None:
+        """Why the run declared the target stalled, or None when it did not (or never watched)."""
+        return None if self._watch is None else self._watch.message()
+
     def start(self) -> SuiteSession | StartFailure:
         """Start the embedded server or probe the target (one start path for every caller)."""
         run_id, worker = self.ids()
@@ -200,7 +204,7 @@ class ConformanceRun:
             from conformance.plugin.recording import write_summary
 
             write_summary(terminalreporter, self.results)
-            stalled = self._watch.message() if self._watch is not None else None
+            stalled = self.stalled_message()
             if stalled is not None:
                 terminalreporter.write_line(stalled)
 

@@ -88,9 +88,14 @@ def test_a_target_that_stops_answering_ends_the_run(tmp_path, monkeypatch, worke
     assert "the target stopped answering" in out
     doc = results_of(tmp_path / "reports")
     assert doc["exit_code"] == 3 and doc["verdict"] == "target-unavailable"
+    assert doc["aborted"]["reason"] == "target-unavailable", doc["aborted"]
+    assert "stopped answering" in doc["aborted"]["message"], doc["aborted"]
     outcomes = [t["outcome"] for t in doc["tests"]]
     assert len(outcomes) == 60
-    assert set(outcomes) <= {"passed", "target-unavailable"}, outcomes
+    # A test in flight when the target froze may fail its cleanup (what it left is reported);
+    # at most one per worker.
+    assert set(outcomes) <= {"passed", "target-unavailable", "cleanup-error"}, outcomes
+    assert outcomes.count("cleanup-error") <= 2, outcomes
     # All but the few a second worker may finish while the stall is being declared.
     assert outcomes.count("target-unavailable") >= 40, outcomes
     not_run = [t for t in doc["tests"] if "not run" in t.get("details", "")]
