@@ -6,9 +6,11 @@ import pytest
 
 from conformance.suite._helpers import (
     assert_invalid,
+    list_when,
     ns_count,
     ok,
     seed_upsert,
+    seed_visible,
     setting_up,
     setup_ok,
     stats_when,
@@ -103,12 +105,23 @@ def test_stats_total_is_sum_of_namespaces(dense_space):
 @pytest.mark.behavior("STATS-NAMESPACE-COUNTS")
 def test_stats_counts_follow_writes_and_deletes(dense_space):
     """A namespace's `vectorCount` follows upserts, overwrites and deletes."""
+    # Each count is judged against records the namespace is seen to hold (by list): what the
+    # writes and deletes did is their own behaviors' business, the count alone is this one's.
     seed_upsert(dense_space, dense_space.vectors.records(4))
+    _holding(dense_space, [f"r{i}" for i in range(4)])
     stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 4, "vectorCount 4")
     seed_upsert(dense_space, dense_space.vectors.records(6))  # r0..r3 overwritten, r4, r5 new
+    _holding(dense_space, [f"r{i}" for i in range(6)])
     stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 6, "vectorCount 6")
     setup_ok(dense_space.delete(ids=["r0", "r5"]), "deleting r0 and r5")
+    _holding(dense_space, [f"r{i}" for i in range(1, 5)])
     stats_when(dense_space, lambda s: ns_count(s, dense_space.ns) == 4, "vectorCount 4 again")
+
+
+def _holding(space, ids: list[str]) -> None:
+    """Setup: the Space's namespace is listed with exactly `ids`."""
+    with setting_up(f"the namespace holding exactly {ids}"):
+        list_when(space, ids)
 
 
 @pytest.mark.parametrize(
@@ -133,7 +146,7 @@ def test_stats_empty_filter_accepted(dense_space, body):
 @pytest.mark.behavior("STATS-DEFAULT-NAMESPACE-KEY")
 def test_stats_default_namespace_key(default_space):
     """Records of the default namespace are counted under `""`."""
-    seed_upsert(default_space, default_space.vectors.records(2, prefix=unique("st-")))
+    seed_visible(default_space, default_space.vectors.records(2, prefix=unique("st-")))
     stats = stats_when(
         default_space, lambda s: (ns_count(s, "") or 0) >= 2, 'default namespace under ""'
     )
