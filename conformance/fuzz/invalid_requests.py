@@ -11,6 +11,7 @@ model.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +19,7 @@ from typing import Any, Literal, TypedDict
 
 from hypothesis import strategies as st
 
-from conformance.fuzz.strategies import dense_vectors, sparse_vectors
+from conformance.fuzz.strategies import VECTOR_CHARS, dense_vectors, sparse_vectors
 
 BODY_LIMIT = 2 * 1024 * 1024
 NAMESPACE_MARK = "@NAMESPACE@"
@@ -169,7 +170,12 @@ def c_upsert_empty_vectors(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/vectors/upsert", {"vectors": []})
 
 
-@case()
+def _thousand_fit(shape: Shape) -> bool:
+    """Whether 1001 records fit one request: above that dimension only the body limit is met."""
+    return not shape.dense or 1001 * (shape.dimension * VECTOR_CHARS + 64) < BODY_LIMIT
+
+
+@case(_thousand_fit)
 def c_upsert_too_many_vectors(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     base = _record(draw, shape)
     vectors = [{**base, "id": f"v{i}"} for i in range(1001)]
@@ -317,10 +323,26 @@ def c_upsert_dense_on_sparse(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return _post("/vectors/upsert", {"vectors": [record]})
 
 
+@case(lambda s: not s.dense)
+def c_upsert_sparse_missing(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
+    """A record with neither sparse nor dense values on a sparse index."""
+    good = _record(draw, shape, "good")
+    bare = {"id": "bare", **draw(st.sampled_from(({}, {"metadata": {"genre": "drama"}})))}
+    return _post("/vectors/upsert", {"vectors": draw(st.sampled_from(([bare], [good, bare])))})
+
+
 @case()
 def c_upsert_body_too_large(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
-    pad = "x" * (BODY_LIMIT + draw(st.sampled_from((16, 100_000))))
-    return _post("/vectors/upsert", {"vectors": [_record(draw, shape)], "pad": pad})
+    over = BODY_LIMIT + draw(st.sampled_from((16, 100_000)))
+    record = _record(draw, shape)
+    if draw(st.booleans()):  # one record and a large unknown field
+        return _post("/vectors/upsert", {"vectors": [record], "pad": "x" * over})
+    # many records of valid size, together over the limit (at most 1000 of them)
+    size = len(json.dumps(record, separators=(",", ":"))) + len('{"genre":""}') + 16
+    n = max(1, min(1000, math.ceil(over / size)))
+    pad = "x" * max(0, math.ceil(over / n) - size + 16)
+    vectors = [{**record, "id": f"big{i}", "metadata": {"genre": pad}} for i in range(n)]
+    return _post("/vectors/upsert", {"vectors": vectors})
 
 
 # -- query ----------------------------------------------------------------------------------------

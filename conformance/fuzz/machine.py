@@ -41,6 +41,7 @@ SLOTS = st.sampled_from((0, 0, 0, 1))  # mostly the main namespace, sometimes th
 BATCH_MAX, BULK_MIN, BULK_MAX = 4, 101, 130  # a bulk upsert fills more than a default page
 BATCH = st.integers(1, BATCH_MAX)
 SEED_BATCH = st.integers(2, 6)
+INVALID_BATCH = st.integers(1, 3)
 BULK = st.integers(BULK_MIN, BULK_MAX)
 BULK_SHARE = st.integers(0, 3)  # 0: an upsert is a bulk one
 BULK_FIELD = st.sampled_from(("genre", "flag"))
@@ -449,7 +450,10 @@ class DataPlaneMachine(RuleBasedStateMachine):
     # -- invalid input --------------------------------------------------------------------------
     @rule(data=st.data())
     def invalid_request(self, data: st.DataObject) -> None:
-        self._invalid(data, invalid_requests(self.shape))
+        """One to three malformed requests: they are cheap and independent, and there are many
+        kinds to cover."""
+        for _ in range(data.draw(INVALID_BATCH)):
+            self._invalid(data, invalid_requests(self.shape))
 
     @rule(data=st.data())
     def over_limit_request(self, data: st.DataObject) -> None:

@@ -56,6 +56,7 @@ INVALID_BEHAVIORS: dict[str, str] = {
     "upsert-body-too-large": "UPSERT-BODY-LIMIT-413",
     "upsert-dimension": "UPSERT-DIMENSION-MISMATCH-400",
     "upsert-zero-vector": "UPSERT-ZERO-VECTOR-400",
+    "upsert-sparse-missing": "UPSERT-SPARSE-REQUIRED",
     "upsert-empty-vectors": "UPSERT-EMPTY-VECTORS-400",
     "fetch-no-ids": "FETCH-NO-IDS-400",
     "fetch-too-many-ids": "FETCH-MAX-IDS",
