@@ -122,4 +122,7 @@ def create_control_app(manager: IndexManager) -> Starlette:
         Route("/indexes/{name}", handles_errors(delete_index), methods=["DELETE"]),
         Route("/actions/whoami", handles_errors(whoami), methods=["GET"]),
     ]
+    from reference_server.backups import backup_routes  # it builds on this module's helpers
+
+    routes += backup_routes(manager, handles_errors)
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

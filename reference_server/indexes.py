@@ -52,6 +52,8 @@ class IndexModel:
     region: str = DEFAULT_REGION
     vector_field: str = ""
     host: str = ""
+    # The records' owner once the index serves (set by the app factory); backups copy from it.
+    store: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.vector_field:

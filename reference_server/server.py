@@ -57,6 +57,7 @@ def default_app_factory(model: IndexModel, visibility_delay: float) -> ASGIApp:
         vector_type=model.vector_type,
         visibility_delay=visibility_delay,
     )
+    model.store = store
     return create_data_app(store)
 
 
