@@ -15,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reference_server import bulk_import
 from reference_server import dataplane_namespaces as namespaces
 from reference_server import dataplane_reads as reads
 from reference_server import dataplane_writes as writes
 from reference_server.dataplane_common import Context
 from reference_server.errors import ApiError, error_response, not_found
+from reference_server.inference import records
 from reference_server.jsonio import read_body
 from reference_server.store import IndexStore
 from reference_server.versions import at_least, version_of
@@ -81,4 +83,6 @@ def create_data_app(store: IndexStore) -> Starlette:
         route("/namespaces/{namespace:path}", namespaces.describe_namespace, ["GET"], "2025-04"),
         route("/namespaces/{namespace:path}", namespaces.delete_namespace, ["DELETE"], "2025-04"),
     ]
+    routes += bulk_import.routes(store, route)
+    routes += records.routes(store, route)
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
