@@ -160,7 +160,7 @@ class Backups:
         model = self.manager.get_index(index_name)
         if model is None:
             raise index_not_found(index_name)
-        if getattr(model, "pod", None):
+        if model.pod is not None:
             raise bad_request("Backups can only be created for serverless indexes.")
         if model.store is None:
             raise ApiError(500, "The index's records cannot be read.", 2, "UNKNOWN")

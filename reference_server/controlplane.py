@@ -123,6 +123,8 @@ def create_control_app(manager: IndexManager) -> Starlette:
         Route("/actions/whoami", handles_errors(whoami), methods=["GET"]),
     ]
     from reference_server.backups import backup_routes  # it builds on this module's helpers
+    from reference_server.pod_collections import collection_routes
 
     routes += backup_routes(manager, handles_errors)
+    routes += collection_routes(manager, handles_errors)
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

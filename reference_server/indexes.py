@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference_server.errors import ApiError, bad_request
+from reference_server.pods import describe_pod, parse_pod
 from reference_server.read_capacity import ON_DEMAND, describe_read_capacity, parse_read_capacity
 
 METRICS = ("cosine", "euclidean", "dotproduct")
@@ -54,6 +55,7 @@ class IndexModel:
     host: str = ""
     # The records' owner once the index serves (set by the app factory); backups copy from it.
     store: Any = field(default=None, repr=False, compare=False)
+    pod: dict[str, Any] | None = None  # the pod settings of a pod-based index (`pods.py`)
 
     def __post_init__(self) -> None:
         if not self.vector_field:
@@ -92,6 +94,8 @@ class IndexModel:
                 "read_capacity": describe_read_capacity(self.read_capacity),
             }
         )
+        if self.pod is not None:
+            body["spec"], body["deployment"] = describe_pod(self.pod)
         return body
 
 
@@ -212,6 +216,7 @@ def _parse_classic_create(name: str, body: dict[str, Any]) -> IndexModel:
     vector_type = _get(body, "vector_type", str) or "dense"
     cloud, region = DEFAULT_CLOUD, DEFAULT_REGION
     read_capacity = None
+    pod = None
     serverless = _get(spec, "serverless", dict, "spec.")
     if serverless is not None:
         cloud = _get(serverless, "cloud", str, "spec.serverless.") or DEFAULT_CLOUD
@@ -219,10 +224,12 @@ def _parse_classic_create(name: str, body: dict[str, Any]) -> IndexModel:
         read_capacity = _read_capacity(serverless, "spec.serverless.")
     elif spec.get("pod") is not None and vector_type == "sparse":
         raise bad_request("Sparse vector type is not supported for pod indexes")
+    elif spec.get("pod") is not None:
+        pod = parse_pod(spec["pod"], "spec.pod", unprocessable)
     elif spec.get("pod") is None and spec.get("byoc") is None:
         raise unprocessable("spec: expected one of `serverless`, `pod`, `byoc`")
     dimension, metric = check_definition(name, dimension, metric, vector_type)
-    model = IndexModel(name, dimension, metric, vector_type, cloud=cloud, region=region)
+    model = IndexModel(name, dimension, metric, vector_type, cloud=cloud, region=region, pod=pod)
     model.read_capacity = read_capacity or model.read_capacity
     return model
 
@@ -252,6 +259,8 @@ def _parse_schema_create(name: str, body: dict[str, Any]) -> IndexModel:
     model = IndexModel(
         name, dimension, metric, vector_type, cloud=cloud, region=region, vector_field=field_name
     )
+    if deployment is not None and deployment.get("deployment_type") == "pod":
+        model.pod = parse_pod(deployment, "deployment", unprocessable)
     model.read_capacity = _read_capacity(body, "") or model.read_capacity
     return model
 
