@@ -337,6 +337,46 @@ class ControlPlaneClient(_BaseClient):
     def whoami(self) -> WireResponse:
         return self.request("GET", "/actions/whoami")
 
+    # backups and restore jobs (2025-04+), collections (pod-based indexes)
+
+    def create_backup(self, index_name: str, **body: Any) -> WireResponse:
+        return self.request("POST", f"/indexes/{quote(index_name, safe='')}/backups", json=body)
+
+    def list_index_backups(self, index_name: str, **params: Any) -> WireResponse:
+        path = f"/indexes/{quote(index_name, safe='')}/backups"
+        return self.request("GET", path, params=_params(params))
+
+    def list_backups(self, **params: Any) -> WireResponse:
+        return self.request("GET", "/backups", params=_params(params))
+
+    def describe_backup(self, backup_id: str) -> WireResponse:
+        return self.request("GET", "/backups/" + quote(backup_id, safe=""))
+
+    def delete_backup(self, backup_id: str) -> WireResponse:
+        return self.request("DELETE", "/backups/" + quote(backup_id, safe=""))
+
+    def create_index_from_backup(self, backup_id: str, **body: Any) -> WireResponse:
+        path = f"/backups/{quote(backup_id, safe='')}/create-index"
+        return self.request("POST", path, json=body)
+
+    def list_restore_jobs(self, **params: Any) -> WireResponse:
+        return self.request("GET", "/restore-jobs", params=_params(params))
+
+    def describe_restore_job(self, job_id: str) -> WireResponse:
+        return self.request("GET", "/restore-jobs/" + quote(job_id, safe=""))
+
+    def list_collections(self) -> WireResponse:
+        return self.request("GET", "/collections")
+
+    def create_collection(self, **body: Any) -> WireResponse:
+        return self.request("POST", "/collections", json=body)
+
+    def describe_collection(self, name: str) -> WireResponse:
+        return self.request("GET", "/collections/" + quote(name, safe=""))
+
+    def delete_collection(self, name: str) -> WireResponse:
+        return self.request("DELETE", "/collections/" + quote(name, safe=""))
+
 
 def _body(extra: dict[str, Any], namespace: str | None, **fields: Any) -> dict[str, Any]:
     body = {**fields, **extra}
