@@ -18,6 +18,8 @@ from starlette.routing import Route
 
 from reference_server.errors import HTTP_TO_CP_CODE, ApiError, bad_request, not_found
 from reference_server.indexes import IndexModel, apply_configure, parse_create
+from reference_server.inference.integrated import configure_embed, integrated_routes
+from reference_server.inference.routes import inference_routes
 from reference_server.jsonio import read_body
 
 PROTECTED = (
@@ -92,7 +94,11 @@ def create_control_app(manager: IndexManager) -> Starlette:
 
     async def configure_index(request: Request) -> Response:
         model = lookup(request)
-        apply_configure(model, await read_json(request))
+        body = await read_json(request)
+        embed = configure_embed(model, body)
+        apply_configure(model, body)
+        if embed is not None:
+            model.embed = embed
         return json_response(model.describe(), 202)
 
     async def delete_index(request: Request) -> Response:
@@ -127,4 +133,6 @@ def create_control_app(manager: IndexManager) -> Starlette:
 
     routes += backup_routes(manager, handles_errors)
     routes += collection_routes(manager, handles_errors)
+    routes += integrated_routes(manager, handles_errors, json_response, read_json)
+    routes += inference_routes()
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

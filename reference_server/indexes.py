@@ -51,6 +51,7 @@ class IndexModel:
     read_capacity: dict[str, Any] = field(default_factory=lambda: dict(ON_DEMAND))
     cloud: str = DEFAULT_CLOUD
     region: str = DEFAULT_REGION
+    embed: dict[str, Any] | None = None  # integrated embedding (ModelIndexEmbed)
     vector_field: str = ""
     host: str = ""
     # The records' owner once the index serves (set by the app factory); backups copy from it.
@@ -96,6 +97,12 @@ class IndexModel:
         )
         if self.pod is not None:
             body["spec"], body["deployment"] = describe_pod(self.pod)
+        if self.embed is not None:
+            from reference_server.inference.integrated import semantic_field
+
+            body["embed"] = dict(self.embed)
+            name, semantic = semantic_field(self.embed)
+            body["schema"]["fields"][name] = semantic
         return body
 
 

@@ -58,6 +58,9 @@ def default_app_factory(model: IndexModel, visibility_delay: float) -> ASGIApp:
         visibility_delay=visibility_delay,
     )
     model.store = store
+    from reference_server.inference.records import attach
+
+    attach(store, model)
     return create_data_app(store)
 
 
