@@ -87,6 +87,7 @@ class TargetConfig:
     sparse_target: str | None = None
     hybrid_target: str | None = None
     extra_target: tuple[str, ...] = ()
+    import_uri: str | None = None
     namespace_prefix: str = DEFAULT_PREFIX
     consistency_timeout: float = 0.0
     allow_default_namespace: bool = False

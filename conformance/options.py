@@ -181,6 +181,14 @@ ALL_OPTIONS: tuple[Option, ...] = (
         "URL",
     ),
     Option(
+        "import_uri",
+        "str",
+        "file:// directory, readable by the target under the same URI, that the suite writes its "
+        "bulk import datasets into (default for the embedded server: a temporary directory; "
+        "without it a foreign target's import tests are not applicable)",
+        "URI",
+    ),
+    Option(
         "namespace_prefix",
         "str",
         f"prefix of every namespace the suite creates (default "
