@@ -168,8 +168,11 @@ def operation_rows(spec: Spec, area: str) -> Iterator[Row]:
                     continue
                 label = f"{param.get('in')} {param.get('name')}"
                 yield Row(area, "parameter", name, label)
-                for bound in _bounds(spec.resolve(param.get("schema", {}))[0]):
+                schema = spec.resolve(param.get("schema", {}))[0]
+                for bound in _bounds(schema):
                     yield Row(area, "limit", name, f"{label}: {bound}")
+                for bound in _bounds(spec.resolve(schema.get("items", {}))[0]):
+                    yield Row(area, "limit", name, f"{label}[]: {bound}")
             body = op.get("requestBody")
             if body:
                 body, _ = spec.resolve(body)
@@ -252,7 +255,7 @@ HEADER = """\
 # Coverage ledger: {area} operations, parameters, fields and limits of the official specifications,
 # one row per element, with the API versions whose spec has it. See docs/coverage/README.md.
 # Drafted by tools/ledger_from_specs.py; status, behaviors and note are maintained by hand.
-# Rows with an `origin` were added by hand (an element of a spec the draft was not made from).
+# Rows with an `origin` were added by hand: facts no generated row can carry.
 """
 KEY_ORDER = (
     "kind",
