@@ -253,7 +253,8 @@ def _list(values: list[str]) -> str:
 
 HEADER = """\
 # Coverage ledger: {area} operations, parameters, fields and limits of the official specifications,
-# one row per element, with the API versions whose spec has it. See docs/coverage/README.md.
+# one row per element (one line each), with the API versions whose spec has it.
+# See docs/coverage/README.md.
 # Drafted by tools/ledger_from_specs.py; status, behaviors and note are maintained by hand.
 # Rows with an `origin` were added by hand: facts no generated row can carry.
 """
@@ -271,27 +272,31 @@ KEY_ORDER = (
 )
 
 
-def emit(row: dict[str, Any]) -> list[str]:
-    """One `[[row]]` table, keys in a fixed order."""
-    lines = ["[[row]]"]
+def emit(row: dict[str, Any]) -> str:
+    """One row as an inline table on one line, keys in a fixed order."""
+    parts = []
     for key in KEY_ORDER:
         value = row.get(key)
         if value is None or value == [] or value is False:
             continue
         if isinstance(value, bool):
-            lines.append(f"{key} = true")
+            parts.append(f"{key} = true")
         elif isinstance(value, list):
-            lines.append(f"{key} = {_list(value)}")
+            parts.append(f"{key} = {_list(value)}")
         else:
-            lines.append(f"{key} = {_q(str(value))}")
-    return [*lines, ""]
+            parts.append(f"{key} = {_q(str(value))}")
+    return "  { " + ", ".join(parts) + " },"
 
 
 def render(
     area: str, rows: list[Row], known: list[str], old: dict[tuple[str, ...], dict[str, Any]]
 ) -> str:
-    lines = [HEADER.format(area=area)]
+    lines = [HEADER.format(area=area), "row = ["]
+    operation = None
     for row in rows:
+        if row.operation != operation:
+            operation = row.operation
+            lines += ["", f"  # {operation}"]
         previous = old.get(row.key, {})
         status = previous.get("status", "not-covered")
         out: dict[str, Any] = {"kind": row.kind, "operation": row.operation}
@@ -304,11 +309,11 @@ def render(
         out["status"] = status
         out["behaviors"] = previous.get("behaviors", [])
         out["note"] = previous.get("note", "" if status == "covered" else "not reviewed") or None
-        lines += emit(out)
-    for previous in old.values():
-        if previous.get("origin"):
-            lines += emit(previous)
-    return "\n".join(lines)
+        lines.append(emit(out))
+    hand = [emit(previous) for previous in old.values() if previous.get("origin")]
+    if hand:
+        lines += ["", "  # added by hand", *hand]
+    return "\n".join([*lines, "]", ""])
 
 
 def _order(row: Row) -> tuple[str, str, int, str]:
