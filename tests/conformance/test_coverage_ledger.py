@@ -335,3 +335,83 @@ def test_stale_figures_are_seen() -> None:
         ["| 2025-10 | 1 / 2 | 1 / 1 | 2 / 3 | 0 / 1 | 0 / 0 | 0 / 0 | 0 / 0 |", table[1]]
     )
     assert readme_figure_rows(stale) != table
+
+
+# -- the generator's reading of a spec (no spec files: a small document inline) -------------------
+
+TINY_SPEC = {
+    "paths": {
+        "/vectors/fetch": {
+            "get": {
+                "operationId": "fetchVectors",
+                "parameters": [
+                    {
+                        "in": "header",
+                        "name": "X-Pinecone-Api-Version",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "in": "query",
+                        "name": "ids",
+                        "schema": {"type": "array", "items": {"maxLength": 512}, "maxItems": 1000},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Fetch"}}
+                        }
+                    },
+                    "400": {
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/rpcStatus"}
+                            }
+                        }
+                    },
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Fetch": {
+                "type": "object",
+                "properties": {
+                    "vectors": {
+                        "type": "object",
+                        "additionalProperties": {"$ref": "#/components/schemas/Vector"},
+                    }
+                },
+            },
+            "Vector": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "values": {"type": "array"}},
+            },
+            "rpcStatus": {"type": "object", "properties": {"code": {"type": "integer"}}},
+        }
+    },
+}
+
+
+def test_generator_lists_operation_parameters_fields_and_limits() -> None:
+    from tools.ledger_from_specs import Spec, operation_rows
+
+    rows = {(r.kind, r.name) for r in operation_rows(Spec(TINY_SPEC), "db_data")}
+    assert rows == {
+        ("operation", "GET /vectors/fetch"),
+        ("parameter", "query ids"),
+        ("limit", "query ids: maxItems 1000"),
+        ("limit", "query ids[]: maxLength 512"),
+        ("field", "response vectors"),
+        ("field", "response vectors{}.id"),
+        ("field", "response vectors{}.values"),
+    }
+
+
+def test_generator_spans_read_back_by_the_test() -> None:
+    from tools.ledger_from_specs import spans
+
+    known = ["2024-04", "2024-07", "2024-10", "2025-01"]
+    for present in (["2024-04"], ["2024-04", "2024-07", "2025-01"], known):
+        assert expand(spans(present, known), known) == present
