@@ -251,7 +251,8 @@ def test_fetch_by_metadata_default_limit(dense_space):
     """Without `limit` at most 100 records are returned."""
     recs = dense_space.vectors.records(130, metadata=lambda i: {"g": "x"})
     seed_visible(dense_space, recs)
-    _fbm(dense_space, "all 130", {r["id"] for r in recs}, filter={"g": "x"}, limit=130)
+    with setting_up("fetch_by_metadata with limit 130 returning all 130 (FBM-PAGINATION's limit)"):
+        _fbm(dense_space, "all 130", {r["id"] for r in recs}, filter={"g": "x"}, limit=130)
     got = vectors_of(dense_space.fetch_by_metadata(filter={"g": "x"}))
     assert len(got) == 100
 
