@@ -193,12 +193,15 @@ class Namespace:
             capacity = max(needed, self._capacity + max(256, self._capacity // 8))
             self._capacity = capacity
         if capacity > len(self.norms):
-            # Per-row float32 arrays are small next to the vectors: a copy on growth is fine.
-            norms = np.zeros(capacity, dtype=np.float32)
+            # Per-row arrays (norms, scratch, metadata columns: ~22 bytes a row) are small next to
+            # the vectors, so they are copied on growth; by a quarter at least, so a namespace
+            # growing a block at a time copies them O(log n) times, not once per block.
+            size = max(capacity, len(self.norms) * 5 // 4)
+            norms = np.zeros(size, dtype=np.float32)
             norms[: len(self.norms)] = self.norms
             self.norms = norms
-            self._scratch = np.empty(capacity, dtype=np.float32)
-            self.index.grow(capacity)
+            self._scratch = np.empty(size, dtype=np.float32)
+            self.index.grow(size)
 
     def _norms_of(self, values: np.ndarray) -> np.ndarray:
         """Norms (cosine) or squared norms (euclidean) of float32 rows, computed in float64."""
