@@ -230,8 +230,12 @@ def _measure(
         loaded = point
         if point < args.records:  # the last point is measured with every query below
             _wait_visible(client, namespace, point)
-            figures.points.append(
-                _query_point(client, namespace, data[:point], queries[:SCALING_QUERIES], server)
+            at = _query_point(client, namespace, data[:point], queries[:SCALING_QUERIES], server)
+            figures.points.append(at)
+            print(  # progress only: the table at the end repeats it
+                f"... {point:,} records loaded: query p50 {_ms(at.plain, 50)}, with filter "
+                f"{_ms(at.filtered, 50)}, numpy {_ms(at.baseline, 50)}",
+                flush=True,
             )
     figures.say(
         f"upsert (batches of {BATCH}): {args.records / seconds:,.0f} vectors/s "
