@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import orjson
 import pytest
 
 from reference_server.errors import ApiError
@@ -220,3 +221,34 @@ def test_batch_append_indexes_every_metadata_kind() -> None:
     assert ids({"mixed": "s"}) == ["r1"]
     assert ids({"mixed": {"$gt": 2.0}}) == ["r3"]
     assert ids({"g": {"$exists": False}}) == ["r2"]
+
+
+def test_metadata_is_kept_as_compact_json_and_replies_carry_it_unchanged() -> None:
+    ns = Namespace(2, "cosine")
+    meta = {"z": 'é ✓ "q"', "a": 1e-300, "n": -0.0, "l": ["x", "y"], "b": False}
+    ns.upsert(["r"], np.ones((1, 2), np.float32), [None], [meta])
+    stored = ns.meta[0]
+    assert type(stored) is bytes and stored == orjson.dumps(meta)
+    assert ns.metadata(0) == meta and list(ns.metadata(0) or {}) == list(meta)  # key order too
+    reply = orjson.loads(orjson.dumps(ns.record(0), option=orjson.OPT_SERIALIZE_NUMPY))
+    assert reply["metadata"] == meta
+    assert "metadata" not in ns.record(0, include_metadata=False)
+    copy = ns.metadata(0)
+    assert copy is not None
+    copy["z"] = "changed"  # a decoded copy: the store is not touched
+    assert ns.metadata(0) == meta
+
+
+def test_per_row_arrays_grow_geometrically_and_stay_in_step() -> None:
+    ns = Namespace(4, "dotproduct")
+    sizes = set()
+    for start in range(0, 12 * BLOCK_ROWS, BLOCK_ROWS):
+        ids = [f"r{start + i}" for i in range(BLOCK_ROWS)]
+        metas = [{"k": float(i)} for i in range(BLOCK_ROWS)]
+        ns.upsert(ids, np.ones((BLOCK_ROWS, 4), np.float32), [None] * BLOCK_ROWS, metas)
+        column = ns.index.column("k")
+        assert column is not None
+        assert len(ns.norms) == len(column.num) == ns.index.capacity >= ns.capacity
+        sizes.add(len(ns.norms))
+    assert len(sizes) < 12  # not one copy per block
+    assert ns.matching_rows(parse_filter({"k": {"$eq": 5.0}})).size == 12
