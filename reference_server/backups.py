@@ -112,27 +112,32 @@ class RestoreJob:
 
 
 def page(request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """`{data, pagination}` for `limit` (1…100, default 10) and an opaque `paginationToken`
-    (the offset of the next item); `pagination` only when more items follow."""
-    raw_limit = request.query_params.get("limit")
-    try:
-        limit = DEFAULT_LIMIT if raw_limit is None else int(raw_limit)
-    except ValueError:
-        raise bad_request(f"limit must be an integer, got {str(raw_limit)[:40]!r}") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise bad_request(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    """`{data, pagination}` for `limit` (1…100, default 10) and an opaque `paginationToken`;
+    `pagination` only when more items follow.
+
+    A token carries the next item's offset and the page size it was made with, which a page
+    asked for by token alone keeps (the python SDK sends the token without `limit`).
+    """
+    start, limit = 0, DEFAULT_LIMIT
     token = request.query_params.get("paginationToken")
-    start = 0
     if token:
         try:
-            start = int(base64.urlsafe_b64decode(token.encode()).decode())
+            start, limit = map(int, base64.urlsafe_b64decode(token.encode()).decode().split(":"))
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise bad_request("Invalid pagination token") from None
-        if start < 0:
+        if start < 0 or not 1 <= limit <= MAX_LIMIT:
             raise bad_request("Invalid pagination token")
+    raw_limit = request.query_params.get("limit")
+    if raw_limit is not None:
+        try:
+            limit = int(raw_limit)
+        except ValueError:
+            raise bad_request(f"limit must be an integer, got {raw_limit[:40]!r}") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise bad_request(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     body: dict[str, Any] = {"data": items[start : start + limit]}
     if start + limit < len(items):
-        next_token = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+        next_token = base64.urlsafe_b64encode(f"{start + limit}:{limit}".encode()).decode()
         body["pagination"] = {"next": next_token}
     return body
 

@@ -100,8 +100,11 @@ def test_lists_paginate(client: AsgiClient, manager: StoreManager) -> None:
     first = client.get("/indexes/src/backups", params={"limit": 2}).json()
     assert [b["backup_id"] for b in first["data"]] == ids[:2]
     token = first["pagination"]["next"]
-    rest = client.get("/backups", params={"limit": 2, "paginationToken": token}).json()
+    rest = client.get("/backups", params={"paginationToken": token}).json()
     assert [b["backup_id"] for b in rest["data"]] == ids[2:] and "pagination" not in rest
+    one = client.get("/backups", params={"limit": 1}).json()
+    second = client.get("/backups", params={"paginationToken": one["pagination"]["next"]}).json()
+    assert [b["backup_id"] for b in second["data"]] == ids[1:2]  # the token's page size
     assert client.get("/backups", params={"limit": 0}).status_code == 400
     assert client.get("/backups", params={"paginationToken": "%%%"}).status_code == 400
 
