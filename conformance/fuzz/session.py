@@ -16,6 +16,7 @@ from types import ModuleType
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
+from hypothesis.errors import Flaky
 from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.config import ConfigError
@@ -198,8 +199,13 @@ def run_session(
                 interrupted = True
                 break
             except Exception as exc:  # sort target failures from harness bugs
+                found_now = any(s not in reported for s in ctx.found)
                 for leaf in _leaves(exc):
-                    if not isinstance(leaf, TargetMismatch):
+                    if not isinstance(leaf, TargetMismatch) and not (
+                        # a failure that did not happen again when replayed (a dropped
+                        # connection, say): it is reported as found, unshrunk
+                        isinstance(leaf, Flaky) and found_now
+                    ):
                         harness.append(f"{type(leaf).__name__}: {leaf}")
             interrupted = interrupted or ctx.stop_requested
             new = [s for s in ctx.found if s not in reported]
