@@ -47,6 +47,7 @@ def test_scaling_points_are_10k_25k_50k_times_powers_of_ten_then_the_record_coun
     assert checkpoints(1_000_000)[-4:] == [100_000, 250_000, 500_000, 1_000_000]
 
 
+@pytest.mark.skipif(not Path("/proc/meminfo").exists(), reason="needs Linux /proc/meminfo")
 def test_more_records_than_memory_is_refused_before_loading(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
