@@ -18,6 +18,7 @@ from tests.mutants import (
     controlplane,
     errors,
     filter_droppers,
+    inference,
     namespaces,
     queries,
     reads,
@@ -38,4 +39,5 @@ MUTANTS: dict[str, Mutant] = join(
     namespaces.GROUP,
     versions.GROUP,
     filter_droppers.GROUP,
+    inference.GROUP,
 )

@@ -1,0 +1,289 @@
+"""Integrated records (db_data 2025-01+): an index created for a hosted embedding model
+(`/indexes/create-for-model`), text records upserted as NDJSON and searched by text, id, filter,
+field selection and reranking.
+
+The module creates one integrated index (multilingual-e5-large, `field_map` text -> `chunk_text`)
+and deletes it at the end; each test works in its own namespace. It needs --allow-create-index and
+a control plane; a target that does not serve create-for-model (404, 405, 501) makes the tests not
+applicable. Reads after writes wait through the records search itself, so nothing here depends on
+the vector API.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from conformance.outcomes import NOT_APPLICABLE_PREFIX, SetupFailed
+from conformance.plugin.fixtures import CLIENTS_KEY
+from conformance.suite._control_plane_helpers import assert_cp_status, drop_index, index_name
+from conformance.suite._helpers import setting_up, setup_ok
+from conformance.target import waiting
+from conformance.target.client import ControlPlaneClient, DataPlaneClient, WireResponse
+from conformance.target.indexes import IndexInfo, index_url
+from conformance.target.session import SuiteSession
+
+MODEL = "multilingual-e5-large"
+MODEL_DIMENSION = 1024
+TEXT_FIELD = "chunk_text"
+RERANK_MODEL = "bge-reranker-v2-m3"
+NOT_SERVED = (404, 405, 501)
+READY_TIMEOUT = 120.0
+RECORDS = [
+    {"_id": "rec-1", TEXT_FIELD: "granite mountains above a quiet valley", "topic": "nature"},
+    {"_id": "rec-2", TEXT_FIELD: "a recipe for lemon cake with sugar", "topic": "food"},
+    {"_id": "rec-3", TEXT_FIELD: "the train timetable for tuesday mornings", "topic": "travel"},
+    {"_id": "rec-4", TEXT_FIELD: "lemon trees growing on a sunny hillside", "topic": "nature"},
+]
+
+
+def create_for_model_body(name: str, text_field: str = TEXT_FIELD) -> dict[str, Any]:
+    embed = {"model": MODEL, "field_map": {"text": text_field}}
+    return {"name": name, "cloud": "aws", "region": "us-east-1", "embed": embed}
+
+
+def _ready(cp: ControlPlaneClient, name: str) -> WireResponse:
+    def probe() -> WireResponse:
+        return cp.describe_index(name)
+
+    def check(resp: WireResponse) -> bool:
+        body = resp.json
+        return resp.status == 200 and isinstance(body, dict) and bool(body.get("host")) and bool(
+            (body.get("status") or {}).get("ready")
+        )  # fmt: skip
+
+    return waiting.eventually(probe, check, f"index {name} ready", READY_TIMEOUT, max_pause=5.0)
+
+
+@dataclass
+class Integrated:
+    """The module's integrated index: its name, control plane, data plane and consistency wait."""
+
+    name: str
+    control: ControlPlaneClient
+    data: DataPlaneClient
+    session: SuiteSession
+
+    def namespace(self) -> str:
+        return self.session.next_namespace()
+
+    def upsert(self, namespace: str, records: list[dict[str, Any]]) -> WireResponse:
+        body = "\n".join(json.dumps(r) for r in records) + "\n"
+        return self.data.request(
+            "POST",
+            f"/records/namespaces/{quote(namespace, safe='')}/upsert",
+            content=body,
+            headers={"Content-Type": "application/x-ndjson"},
+        )
+
+    def search(self, namespace: str, **body: Any) -> WireResponse:
+        path = f"/records/namespaces/{quote(namespace, safe='')}/search"
+        return self.data.request("POST", path, json=body)
+
+    def searchable(self, namespace: str, ids: list[str]) -> None:
+        """Wait until a search by each id finds it (AssertionError after the consistency
+        timeout)."""
+        for record_id in ids:
+
+            def probe(record_id: str = record_id) -> WireResponse:
+                return self.search(namespace, query={"id": record_id, "top_k": 1})
+
+            def check(resp: WireResponse, record_id: str = record_id) -> bool:
+                hits = ((resp.json or {}).get("result") or {}).get("hits") or []
+                return resp.status == 200 and any(h.get("_id") == record_id for h in hits)
+
+            waiting.eventually(
+                probe, check, f"record {record_id} searchable", self.session.cfg.consistency_timeout
+            )
+
+    def seeded(self, records: list[dict[str, Any]] = RECORDS) -> str:
+        """A fresh namespace holding `records`, each searchable (setup: SetupFailed otherwise)."""
+        namespace = self.namespace()
+        resp = self.upsert(namespace, records)
+        if not 200 <= resp.status < 300:  # the exact status is RECORDS-UPSERT's to judge
+            raise SetupFailed(f"upsert the records: expected 2xx, got {resp!r}")
+        with setting_up("the upserted records become searchable by id"):
+            self.searchable(namespace, [str(r.get("_id", r.get("id"))) for r in records])
+        return namespace
+
+
+@pytest.fixture(scope="module")
+def integrated_index(conformance_session: SuiteSession) -> Iterator[Integrated]:
+    """One integrated index for the module, deleted at its end."""
+    suite = conformance_session
+    control = suite.control_client()
+    if control is None or suite.control_url is None:
+        pytest.skip(NOT_APPLICABLE_PREFIX + "no control plane given (--control-plane)")
+    if not suite.cfg.allow_create_index:
+        pytest.skip(NOT_APPLICABLE_PREFIX + "an integrated index needs --allow-create-index")
+    name = index_name(suite.cfg.namespace_prefix, "rec")
+    try:
+        created = control.request(
+            "POST", "/indexes/create-for-model", json=create_for_model_body(name)
+        )
+        if created.status in NOT_SERVED:
+            pytest.skip(NOT_APPLICABLE_PREFIX + "the target does not serve create-for-model")
+        setup_ok(created, "create an index for a model", 201)
+        with setting_up(f"index {name} becomes ready"):
+            described = _ready(control, name)
+        host = index_url(described.json["host"], suite.control_url)
+        data = suite.data_client(IndexInfo(name, host, MODEL_DIMENSION, "cosine"))
+        setup_ok(data.describe_index_stats(), f"the host of index {name} serves its data plane")
+        yield Integrated(name, control, data, suite)
+    finally:
+        drop_index(control, name)
+
+
+@pytest.fixture
+def records(request: pytest.FixtureRequest, integrated_index: Integrated) -> Integrated:
+    """The module's integrated index, with its clients' transcripts attached to the test."""
+    node = request.node
+    node.stash[CLIENTS_KEY] = [
+        *node.stash.get(CLIENTS_KEY, []),
+        integrated_index.control,
+        integrated_index.data,
+    ]
+    return integrated_index
+
+
+def _hits(resp: WireResponse) -> list[dict[str, Any]]:
+    assert resp.status == 200, f"expected 200, got {resp!r}"
+    result = (resp.json or {}).get("result")
+    hits = result.get("hits") if isinstance(result, dict) else None
+    assert isinstance(hits, list), f"expected `result.hits`: {resp!r}"
+    return hits
+
+
+@pytest.mark.behavior("RECORDS-CREATE-FOR-MODEL")
+def test_create_for_model_describes_embed(records: Integrated) -> None:
+    resp = records.control.describe_index(records.name)
+    body = setup_ok(resp, "describe the integrated index")
+    embed = body.get("embed") if isinstance(body, dict) else None
+    assert isinstance(embed, dict), f"no `embed` in the description: {resp!r}"
+    assert embed.get("model") == MODEL, f"embed.model: {embed}"
+    assert embed.get("field_map") == {"text": TEXT_FIELD}, f"embed.field_map: {embed}"
+    assert body.get("dimension") == MODEL_DIMENSION, f"the model's dimension: {resp!r}"
+
+
+@pytest.mark.behavior("RECORDS-UPSERT")
+def test_upsert_records_then_searchable(records: Integrated) -> None:
+    namespace = records.namespace()
+    resp = records.upsert(namespace, RECORDS[:2])
+    assert resp.status == 201, f"expected 201, got {resp!r}"
+    records.searchable(namespace, [r["_id"] for r in RECORDS[:2]])
+
+
+@pytest.mark.behavior("RECORDS-UPSERT-ID-ALIAS")
+def test_upsert_id_alias(records: Integrated) -> None:
+    namespace = records.namespace()
+    resp = records.upsert(namespace, [{"id": "alias-1", TEXT_FIELD: "records named by id"}])
+    assert 200 <= resp.status < 300, f"expected the upsert accepted, got {resp!r}"
+    records.searchable(namespace, ["alias-1"])
+
+
+@pytest.mark.behavior("RECORDS-UPSERT-MISSING-FIELD-400")
+def test_upsert_without_mapped_field_rejected(records: Integrated) -> None:
+    namespace = records.namespace()
+    resp = records.upsert(namespace, [{"_id": "no-text", "other_field": "not the mapped one"}])
+    assert resp.status == 400, f"expected 400, got {resp!r}"
+
+
+@pytest.mark.behavior("RECORDS-SEARCH-SHAPE")
+def test_search_response_shape(records: Integrated) -> None:
+    namespace = records.seeded()
+    resp = records.search(namespace, query={"inputs": {"text": "lemon"}, "top_k": 2})
+    hits = _hits(resp)
+    assert 0 < len(hits) <= 2, f"expected 1 to top_k=2 hits: {resp!r}"
+    for hit in hits:
+        assert isinstance(hit.get("_id"), str), f"hit without `_id`: {hit}"
+        assert isinstance(hit.get("_score"), int | float), f"hit without numeric `_score`: {hit}"
+        assert isinstance(hit.get("fields"), dict), f"hit without `fields`: {hit}"
+    usage = (resp.json or {}).get("usage")
+    assert isinstance(usage, dict) and isinstance(usage.get("read_units"), int), resp
+
+
+@pytest.mark.behavior("RECORDS-SEARCH-TEXT")
+def test_search_by_text_ranks_exact_text_first(records: Integrated) -> None:
+    namespace = records.seeded()
+    wanted = RECORDS[2]
+    resp = records.search(namespace, query={"inputs": {"text": wanted[TEXT_FIELD]}, "top_k": 4})
+    hits = _hits(resp)
+    assert hits and hits[0].get("_id") == wanted["_id"], f"expected {wanted['_id']} first: {hits}"
+
+
+@pytest.mark.behavior("RECORDS-SEARCH-BY-ID")
+def test_search_by_id_finds_the_record_first(records: Integrated) -> None:
+    namespace = records.seeded()
+    resp = records.search(namespace, query={"id": "rec-2", "top_k": 4})
+    hits = _hits(resp)
+    assert hits and hits[0].get("_id") == "rec-2", f"expected rec-2 first: {hits}"
+
+
+@pytest.mark.behavior("RECORDS-SEARCH-FIELDS")
+def test_search_fields_selection(records: Integrated) -> None:
+    namespace = records.seeded()
+    query = {"inputs": {"text": "lemon"}, "top_k": 4}
+    chosen = _hits(records.search(namespace, query=query, fields=["topic"]))
+    assert chosen, "the search found nothing"
+    for hit in chosen:
+        assert set(hit.get("fields") or {}) == {"topic"}, f"fields=['topic'] gave: {hit}"
+    every = _hits(records.search(namespace, query=query))
+    stored = {r["_id"]: r for r in RECORDS}
+    for hit in every:
+        expected = {k: v for k, v in stored[hit["_id"]].items() if k != "_id"}
+        assert hit.get("fields") == expected, f"without `fields`, every field: {hit}"
+
+
+@pytest.mark.behavior("RECORDS-SEARCH-FILTER")
+def test_search_filter(records: Integrated) -> None:
+    namespace = records.seeded()
+    query = {"inputs": {"text": "lemon"}, "top_k": 4, "filter": {"topic": {"$eq": "nature"}}}
+    hits = _hits(records.search(namespace, query=query))
+    nature = {r["_id"] for r in RECORDS if r["topic"] == "nature"}
+    assert {h.get("_id") for h in hits} == nature, f"expected exactly {sorted(nature)}: {hits}"
+
+
+@pytest.mark.behavior("RECORDS-SEARCH-RERANK")
+def test_search_rerank_top_n(records: Integrated) -> None:
+    namespace = records.seeded()
+    rerank = {"model": RERANK_MODEL, "rank_fields": [TEXT_FIELD], "top_n": 2}
+    resp = records.search(namespace, query={"inputs": {"text": "lemon"}, "top_k": 4}, rerank=rerank)
+    hits = _hits(resp)
+    assert 0 < len(hits) <= 2, f"expected 1 to top_n=2 hits: {hits}"
+    assert {h.get("_id") for h in hits} <= {r["_id"] for r in RECORDS}, f"unknown hits: {hits}"
+    scores = [h.get("_score") for h in hits]
+    assert all(isinstance(s, int | float) for s in scores), f"_score must be numbers: {scores}"
+    assert scores == sorted(scores, reverse=True), f"not ordered by _score: {scores}"  # type: ignore[type-var]
+
+
+@pytest.mark.behavior("RECORDS-SEARCH-TOP-K-REQUIRED")
+def test_search_without_top_k_rejected(records: Integrated) -> None:
+    namespace = records.namespace()
+    resp = records.search(namespace, query={"inputs": {"text": "lemon"}})
+    assert resp.status == 400, f"expected 400, got {resp!r}"
+
+
+@pytest.mark.behavior("RECORDS-CONFIGURE-EMBED")
+def test_configure_embed_field_map(records: Integrated) -> None:
+    control = records.control
+    name = index_name(records.session.cfg.namespace_prefix, "cfg")
+    try:
+        created = control.request(
+            "POST", "/indexes/create-for-model", json=create_for_model_body(name)
+        )
+        setup_ok(created, "create a second index for a model", 201)
+        with setting_up(f"index {name} becomes ready"):
+            _ready(control, name)
+        resp = control.configure_index(name, embed={"field_map": {"text": "body"}})
+        assert_cp_status(resp, 202)
+        described = setup_ok(control.describe_index(name), "describe the index")
+        embed = described.get("embed") if isinstance(described, dict) else None
+        assert isinstance(embed, dict), f"no `embed` in the description: {described!r}"
+        assert embed.get("field_map") == {"text": "body"}, f"field_map not updated: {embed}"
+    finally:
+        drop_index(control, name)
