@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from tests.mutants import (
     auth,
+    bulk_import,
     controlplane,
     errors,
     filter_droppers,
@@ -30,6 +31,7 @@ from tests.mutants.registry import Mutant, join
 __all__ = ["MUTANTS", "Mutant"]
 
 MUTANTS: dict[str, Mutant] = join(
+    bulk_import.GROUP,
     writes.GROUP,
     queries.GROUP,
     reads.GROUP,
