@@ -9,8 +9,15 @@ from typing import Any
 
 import pytest
 
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
+from reference_server import parquet_source
+
+try:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+except ImportError:  # the `import` extra is not installed: only the dataset tests skip
+    pa = pq = None
+
+needs_pyarrow = pytest.mark.skipif(pa is None, reason="the import extra (pyarrow) is not installed")
 
 DataClient = Any
 MakeClient = Any
@@ -50,6 +57,7 @@ def start(client: DataClient, uri: str, **extra: Any) -> str:
     return response.json()["id"]
 
 
+@needs_pyarrow
 def test_import_writes_each_namespace(dense: DataClient, tmp_path: Path) -> None:
     uri = write_dataset(
         tmp_path,
@@ -72,6 +80,7 @@ def test_import_writes_each_namespace(dense: DataClient, tmp_path: Path) -> None
     assert set(dense.fetch(["3"], "")) == {"3"}
 
 
+@needs_pyarrow
 def test_existing_namespace_fails_the_import(dense: DataClient, tmp_path: Path) -> None:
     dense.upsert([{"id": "x", "values": [1, 1, 1, 1]}], namespace="a")
     uri = write_dataset(tmp_path, {"a": [{"id": "1", "values": [1.0, 0, 0, 0]}]})
@@ -79,6 +88,7 @@ def test_existing_namespace_fails_the_import(dense: DataClient, tmp_path: Path) 
     assert body["status"] == "Failed" and "already exists" in body["error"]
 
 
+@needs_pyarrow
 @pytest.mark.parametrize(
     ("mode", "status", "imported"), [("abort", "Failed", 0), ("continue", "Completed", 1)]
 )
@@ -92,6 +102,7 @@ def test_invalid_record_by_error_mode(
     assert set(dense.fetch(["ok", "bad"], "a")) == ({"ok"} if imported else set())
 
 
+@needs_pyarrow
 def test_sparse_index_reads_sparse_values(sparse: DataClient, tmp_path: Path) -> None:
     rows = [{"id": "s", "sparse_values": {"indices": [3, 7], "values": [0.5, 1.5]}}]
     uri = write_dataset(tmp_path, {"a": rows})
@@ -154,3 +165,16 @@ def test_routes_start_at_2024_10(make_client: MakeClient) -> None:
     old = make_client(version="2024-07")
     old.assert_error(old.get("/bulk/imports"), 404)
     assert make_client(version="2024-10").get("/bulk/imports").json() == {"data": []}
+
+
+def test_without_pyarrow_the_import_fails_saying_how_to_install(
+    dense: DataClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing() -> None:
+        raise parquet_source.SourceError(parquet_source.MISSING_READER)
+
+    monkeypatch.setattr(parquet_source, "_pyarrow_parquet", missing)
+    (tmp_path / "ns").mkdir()
+    (tmp_path / "ns" / "0.parquet").write_bytes(b"PAR1")
+    body = wait_finished(dense, start(dense, tmp_path.as_uri()))
+    assert body["status"] == "Failed" and "pinecone-conformance[import]" in body["error"]
