@@ -159,7 +159,7 @@ async def indexes_host_is_control_plane(request: Request, forward: Forward) -> R
 async def indexes_delete_200(request: Request, forward: Forward) -> Reply:
     """Deleting an index answers 200 instead of 202."""
     reply = await forward(request)
-    if request.method == "DELETE" and reply.status == 202:
+    if request.method == "DELETE" and _index_name(request) and reply.status == 202:
         return reply.with_json({}, status=200)
     return reply
 
@@ -168,7 +168,7 @@ async def indexes_delete_200(request: Request, forward: Forward) -> Reply:
 async def indexes_delete_unknown_202(request: Request, forward: Forward) -> Reply:
     """Deleting an index that does not exist answers 202, as if it had been deleted."""
     reply = await forward(request)
-    if request.method == "DELETE" and reply.status == 404:
+    if request.method == "DELETE" and _index_name(request) and reply.status == 404:
         return Reply(202)
     return reply
 
