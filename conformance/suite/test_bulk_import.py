@@ -208,6 +208,9 @@ def test_import_completes_with_every_record(imports: Imports) -> None:
 @pytest.mark.behavior("IMPORTS-RECORDS-VISIBLE")
 def test_imported_records_are_fetched_as_written(imports: Imports) -> None:
     space = imports.space
+    # Records of the same shape upserted and read back first: a target that cannot fetch them
+    # as written is judged by the fetch and upsert behaviors, not here.
+    seed_visible(space, imports.records(2, prefix="control-"), namespace=space.new_namespace())
     other = space.new_namespace()
     written = {space.ns: imports.records(2), other: imports.records(2, prefix="other-")}
     import_id = imports.started_id(imports.dataset(written))
@@ -298,7 +301,8 @@ def test_import_into_an_existing_namespace_is_refused(imports: Imports) -> None:
     body = imports.finished(import_id)
     assert body.get("status") == "Failed", f"an import into an existing namespace: {body!r}"
     found = _json_object(space.fetch([record["id"]])).get("vectors") or {}
-    assert record["id"] not in found, f"the import wrote into the existing namespace: {found}"
+    written = found.get(record["id"])
+    assert not isinstance(written, dict), f"the import wrote into the existing namespace: {found}"
 
 
 def _with_one_invalid(imports: Imports) -> tuple[list[dict[str, Any]], int]:
