@@ -95,7 +95,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self.model = IndexModel(self.shape.dimension, self.shape.metric, self.shape.vector_type)
         self.suffixes.append(suffix)
         self.names.append(self.names[0] + suffix)
-        self._upsert(0, self._batch(data, 0, data.draw(SEED_BATCH)))
+        self._upsert(0, self._batch(data, data.draw(SEED_BATCH)))
 
     @property
     def dense(self) -> bool:
@@ -192,8 +192,10 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self.most_excluded = max(self.most_excluded, self.excluded)
         return flt
 
-    def _record(self, data: st.DataObject, slot: int | None = None) -> dict[str, Any]:
-        record: dict[str, Any] = {"id": self._id(data, slot)}
+    def _record(self, data: st.DataObject) -> dict[str, Any]:
+        """A record to upsert: its id from the blind pool or one seen before (new ids keep
+        exploring encodings; seen ones overwrite)."""
+        record: dict[str, Any] = {"id": self._id(data)}
         if self.dense:
             record["values"] = data.draw(dense_vectors(self.shape.dimension))
             if self.hybrid and data.draw(HYBRID_CHOICE) == 0:
@@ -233,7 +235,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         if data.draw(BULK_SHARE) == 0 and batch_limit(self.shape.dimension, BULK_MIN) == BULK_MIN:
             records = self._bulk(data, batch_limit(self.shape.dimension, data.draw(BULK)))
         else:
-            records = self._batch(data, slot, data.draw(BATCH))
+            records = self._batch(data, data.draw(BATCH))
         self._upsert(slot, records)
 
     @rule(data=st.data())
@@ -241,10 +243,10 @@ class DataPlaneMachine(RuleBasedStateMachine):
         """Upserts are drawn twice as often as any other rule: every other rule needs data."""
         self.upsert(data)
 
-    def _batch(self, data: st.DataObject, slot: int, n: int) -> list[dict[str, Any]]:
+    def _batch(self, data: st.DataObject, n: int) -> list[dict[str, Any]]:
         """`n` drawn records (fewer at dimensions where they would not fit one request), one per
         id: which of two same-id records in one batch wins is undocumented."""
-        drawn = [self._record(data, slot) for _ in range(batch_limit(self.shape.dimension, n))]
+        drawn = [self._record(data) for _ in range(batch_limit(self.shape.dimension, n))]
         return list({r["id"]: r for r in drawn}.values())
 
     def _upsert(self, slot: int, records: list[dict[str, Any]]) -> None:
