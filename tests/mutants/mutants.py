@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from tests.mutants import (
     auth,
+    backups,
     bulk_import,
     controlplane,
     errors,
@@ -41,5 +42,6 @@ MUTANTS: dict[str, Mutant] = join(
     namespaces.GROUP,
     versions.GROUP,
     filter_droppers.GROUP,
+    backups.GROUP,
     inference.GROUP,
 )
