@@ -194,3 +194,17 @@ def test_listed_model_is_described(inference: ControlPlaneClient) -> None:
 @pytest.mark.behavior("INFERENCE-MODELS-UNKNOWN-404")
 def test_unknown_model_not_found(inference: ControlPlaneClient) -> None:
     assert_cp_status(inference.request("GET", "/models/no-such-model-xyz"), 404)
+
+
+@pytest.mark.behavior("INFERENCE-RERANK-RANK-FIELDS")
+def test_rerank_reads_the_rank_fields(inference: ControlPlaneClient) -> None:
+    query = "granite mountains above the valley"
+    documents = [
+        {"title": "a recipe for lemon cake", "text": query},
+        {"title": query, "text": "the train timetable for tuesday"},
+        {"title": "sailing boats in a windy harbour", "text": "sailing boats"},
+    ]
+    body = setup_ok(rerank(inference, query, documents, rank_fields=["title"]), "rerank by title")
+    data = body.get("data") if isinstance(body, dict) else None
+    assert isinstance(data, list) and data, "rerank gave no results"
+    assert data[0].get("index") == 1, f"the document whose title is the query is not first: {data}"

@@ -42,8 +42,10 @@ RECORDS = [
 ]
 
 
-def create_for_model_body(name: str, text_field: str = TEXT_FIELD) -> dict[str, Any]:
-    embed = {"model": MODEL, "field_map": {"text": text_field}}
+def create_for_model_body(
+    name: str, text_field: str = TEXT_FIELD, model: str = MODEL
+) -> dict[str, Any]:
+    embed = {"model": model, "field_map": {"text": text_field}}
     return {"name": name, "cloud": "aws", "region": "us-east-1", "embed": embed}
 
 
@@ -285,5 +287,71 @@ def test_configure_embed_field_map(records: Integrated) -> None:
         embed = described.get("embed") if isinstance(described, dict) else None
         assert isinstance(embed, dict), f"no `embed` in the description: {described!r}"
         assert embed.get("field_map") == {"text": "body"}, f"field_map not updated: {embed}"
+    finally:
+        drop_index(control, name)
+
+
+def _rejected_create(records: Integrated, body: dict[str, Any], status: int) -> None:
+    """Send a create-for-model that must fail with `status`; no index of its name may exist."""
+    control = records.control
+    try:
+        resp = control.request("POST", "/indexes/create-for-model", json=body)
+        assert_cp_status(resp, status)
+        listed = setup_ok(control.list_indexes(), "list the indexes")
+        names = [i.get("name") for i in (listed or {}).get("indexes") or [] if isinstance(i, dict)]
+        assert body["name"] not in names, f"the rejected index {body['name']} is listed"
+    finally:
+        drop_index(control, body["name"])
+
+
+@pytest.mark.behavior("RECORDS-CREATE-FOR-MODEL-MISSING-EMBED-422")
+def test_create_for_model_without_embed_rejected(records: Integrated) -> None:
+    name = index_name(records.session.cfg.namespace_prefix, "noemb")
+    body = create_for_model_body(name)
+    del body["embed"]
+    _rejected_create(records, body, 422)
+
+
+@pytest.mark.behavior("RECORDS-CREATE-FOR-MODEL-UNKNOWN-MODEL-400")
+def test_create_for_model_unknown_model_rejected(records: Integrated) -> None:
+    name = index_name(records.session.cfg.namespace_prefix, "nomodel")
+    _rejected_create(records, create_for_model_body(name, model="no-such-model-xyz"), 400)
+
+
+@pytest.mark.behavior("RECORDS-CREATE-FOR-MODEL-DUPLICATE-409")
+def test_create_for_model_duplicate_name_rejected(records: Integrated) -> None:
+    body = create_for_model_body(records.name)
+    resp = records.control.request("POST", "/indexes/create-for-model", json=body)
+    assert_cp_status(resp, 409)
+
+
+SPARSE_MODEL = "pinecone-sparse-english-v0"
+TERMS_RECORDS = [
+    {"_id": "duck-1", TEXT_FIELD: "Donald F. Duck is a funny animal character"},
+    {"_id": "duck-2", TEXT_FIELD: "A duck is a funny animal"},
+]
+
+
+@pytest.mark.behavior("RECORDS-SEARCH-MATCH-TERMS")
+def test_search_match_terms(records: Integrated) -> None:
+    control, session = records.control, records.session
+    name = index_name(session.cfg.namespace_prefix, "terms")
+    try:
+        body = create_for_model_body(name, model=SPARSE_MODEL)
+        created = control.request("POST", "/indexes/create-for-model", json=body)
+        setup_ok(created, "create a sparse index for pinecone-sparse-english-v0", 201)
+        with setting_up(f"index {name} becomes ready"):
+            described = _ready(control, name)
+        assert session.control_url is not None
+        host = index_url(described.json["host"], session.control_url)
+        sparse = Integrated(
+            name, control, session.data_client(IndexInfo(name, host, None, "dotproduct", "sparse")),
+            session,
+        )  # fmt: skip
+        namespace = sparse.seeded(TERMS_RECORDS)
+        terms = {"terms": ["animal", "CHARACTER", "donald Duck"], "strategy": "all"}
+        query = {"inputs": {"text": "funny duck animal"}, "top_k": 10, "match_terms": terms}
+        hits = _hits(sparse.search(namespace, query=query))
+        assert [h.get("_id") for h in hits] == ["duck-1"], f"expected only duck-1: {hits}"
     finally:
         drop_index(control, name)

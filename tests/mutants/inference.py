@@ -344,3 +344,64 @@ async def records_top_k_defaulted(request: Request, forward: Forward, ctx: Ctx) 
         query["top_k"] = 10
         return await forward(request.with_json(body))
     return await forward(request)
+
+
+# -- later additions: rank fields, create-for-model rejections, match_terms ------------------------
+
+
+@control("rerank-rank-fields-ignored", "INFERENCE-RERANK-RANK-FIELDS")
+async def rerank_rank_fields_ignored(request: Request, forward: Forward) -> Reply:
+    """`rank_fields` is ignored: documents are always ranked by their `text` field."""
+    body = body_of(request)
+    if request.is_("POST", "/rerank") and body is not None and "rank_fields" in body:
+        del body["rank_fields"]
+        return await forward(request.with_json(body))
+    return await forward(request)
+
+
+def _is_create_for_model(request: Request) -> dict[str, Any] | None:
+    body = body_of(request)
+    return body if request.is_("POST", "/indexes/create-for-model") else None
+
+
+@control("create-for-model-default-embed", "RECORDS-CREATE-FOR-MODEL-MISSING-EMBED-422")
+async def create_for_model_default_embed(request: Request, forward: Forward) -> Reply:
+    """A create-for-model body without `embed` gets a default one instead of a 422."""
+    body = _is_create_for_model(request)
+    if body is not None and "embed" not in body:
+        body["embed"] = {"model": DENSE_MODEL, "field_map": {"text": "text"}}
+        return await forward(request.with_json(body))
+    return await forward(request)
+
+
+@control("create-for-model-unknown-model-served", "RECORDS-CREATE-FOR-MODEL-UNKNOWN-MODEL-400")
+async def create_for_model_unknown_model_served(request: Request, forward: Forward) -> Reply:
+    """create-for-model with an unknown `embed.model` uses multilingual-e5-large instead."""
+    body = _is_create_for_model(request)
+    embed = body.get("embed") if body is not None else None
+    if isinstance(embed, dict) and embed.get("model") not in KNOWN_EMBED:
+        embed["model"] = DENSE_MODEL
+        return await forward(request.with_json(body))
+    return await forward(request)
+
+
+@control("create-for-model-duplicate-201", "RECORDS-CREATE-FOR-MODEL-DUPLICATE-409")
+async def create_for_model_duplicate_201(request: Request, forward: Forward) -> Reply:
+    """create-for-model with a taken name answers 201 with the existing index."""
+    reply = await forward(request)
+    body = _is_create_for_model(request)
+    if body is None or reply.status != 409 or not isinstance(body.get("name"), str):
+        return reply
+    existing = await forward(Request("GET", f"/indexes/{body['name']}", b"", request.headers))
+    return existing if not existing.ok else Reply(201, existing.headers, existing.body)
+
+
+@mutant("records-match-terms-ignored", "RECORDS-SEARCH-MATCH-TERMS")
+async def records_match_terms_ignored(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """Search ignores `query.match_terms`."""
+    body = _search_body(request)
+    query = body.get("query") if body is not None else None
+    if isinstance(query, dict) and "match_terms" in query:
+        del query["match_terms"]
+        return await forward(request.with_json(body))
+    return await forward(request)
