@@ -210,7 +210,10 @@ def test_imported_records_are_fetched_as_written(imports: Imports) -> None:
     space = imports.space
     # Records of the same shape upserted and read back first: a target that cannot fetch them
     # as written is judged by the fetch and upsert behaviors, not here.
-    seed_visible(space, imports.records(2, prefix="control-"), namespace=space.new_namespace())
+    control = seed_visible(
+        space, imports.records(2, prefix="control-"), namespace=space.new_namespace()
+    )
+    _kept_apart(space, control, space.ns)
     other = space.new_namespace()
     written = {space.ns: imports.records(2), other: imports.records(2, prefix="other-")}
     import_id = imports.started_id(imports.dataset(written))
@@ -231,6 +234,15 @@ def test_imported_records_are_fetched_as_written(imports: Imports) -> None:
             return space.fetch(ids, namespace=namespace)
 
         space.eventually(probe, check, f"the imported records of {namespace!r}")
+
+
+def _kept_apart(space: Space, ids: list[str], elsewhere: str) -> None:
+    """Setup: records written to one namespace are not fetched from another. Imports are judged
+    by namespace, which says nothing on a target that mixes namespaces up."""
+    resp = space.fetch(ids, namespace=elsewhere)
+    found = resp.json.get("vectors") if resp.status == 200 and isinstance(resp.json, dict) else None
+    if not isinstance(found, dict) or any(isinstance(found.get(i), dict) for i in ids):
+        raise SetupFailed(f"records of another namespace fetched from {elsewhere!r}: {resp!r}")
 
 
 def _listed_ids(imports: Imports, limit: int | None) -> tuple[list[Any], list[int]]:
@@ -289,7 +301,8 @@ def test_cancel_of_a_finished_import_changes_nothing(imports: Imports) -> None:
 @pytest.mark.behavior("IMPORTS-EXISTING-NAMESPACE")
 def test_import_into_an_existing_namespace_is_refused(imports: Imports) -> None:
     space = imports.space
-    seed_visible(space, [space.vectors.record(0, "seed-")])
+    seeded = seed_visible(space, [space.vectors.record(0, "seed-")])
+    _kept_apart(space, seeded, space.new_namespace())
     record = imports.records(1)[0]
     resp = imports.start(imports.dataset({space.ns: [record]}))
     if resp.status != 200:
