@@ -123,7 +123,12 @@ async def rerank_ignores_top_n(request: Request, forward: Forward) -> Reply:
     return await forward(request)
 
 
-@control("rerank-inverted", "INFERENCE-RERANK-RELEVANCE")
+@control(
+    "rerank-inverted",
+    "INFERENCE-RERANK-RELEVANCE",
+    # inverted scores also rank a document whose rank field is the query last
+    "INFERENCE-RERANK-RANK-FIELDS",
+)
 async def rerank_inverted(request: Request, forward: Forward) -> Reply:
     """Scores are inverted (1 - relevance) and results re-sorted: the least relevant comes first."""
     if not request.is_("POST", "/rerank"):
