@@ -22,11 +22,12 @@ import pytest
 from conformance.outcomes import NOT_APPLICABLE_PREFIX, SetupFailed
 from conformance.plugin.fixtures import CLIENTS_KEY
 from conformance.suite._control_plane_helpers import assert_cp_status, drop_index, index_name
-from conformance.suite._helpers import setting_up, setup_ok
+from conformance.suite._helpers import seed_visible, setting_up, setup_ok
 from conformance.target import waiting
 from conformance.target.client import ControlPlaneClient, DataPlaneClient, WireResponse
 from conformance.target.indexes import IndexInfo, index_url
 from conformance.target.session import SuiteSession
+from conformance.target.space import Space
 
 MODEL = "multilingual-e5-large"
 MODEL_DIMENSION = 1024
@@ -355,3 +356,27 @@ def test_search_match_terms(records: Integrated) -> None:
         assert [h.get("_id") for h in hits] == ["duck-1"], f"expected only duck-1: {hits}"
     finally:
         drop_index(control, name)
+
+
+@pytest.mark.behavior("RECORDS-SEARCH-VECTOR")
+def test_search_by_vector_on_any_index(dense_space: Space) -> None:
+    """The records search of a plain dense index, queried with a stored record's own vector."""
+    directions = dense_space.vectors.directions(2)
+    seeds = [
+        {"id": f"vec-{i}", "values": values, "metadata": {"n": i}}
+        for i, values in enumerate(directions)
+    ]
+    seed_visible(dense_space, seeds)
+    path = f"/records/namespaces/{quote(dense_space.ns, safe='')}/search"
+    body = {"query": {"vector": {"values": directions[-1]}, "top_k": len(seeds)}}
+    wanted = seeds[-1]["id"]
+
+    def probe() -> WireResponse:
+        return dense_space.client.request("POST", path, json=body)
+
+    def check(resp: WireResponse) -> bool:
+        hits = _hits(resp)
+        assert hits and hits[0].get("_id") == wanted, f"expected {wanted} first: {hits}"
+        return True
+
+    dense_space.eventually(probe, check, f"a vector search finding {wanted} first")

@@ -410,3 +410,19 @@ async def records_match_terms_ignored(request: Request, forward: Forward, ctx: C
         del query["match_terms"]
         return await forward(request.with_json(body))
     return await forward(request)
+
+
+@mutant("records-vector-search-empty", "RECORDS-SEARCH-VECTOR")
+async def records_vector_search_empty(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A records search by `vector` finds nothing."""
+    body = _search_body(request)
+    query = body.get("query") if body is not None else None
+    if not isinstance(query, dict) or "vector" not in query:
+        return await forward(request)
+
+    def empty(reply: dict[str, Any]) -> None:
+        result = reply.get("result")
+        if isinstance(result, dict):
+            result["hits"] = []
+
+    return await _edit(request, forward, empty)
