@@ -86,7 +86,10 @@ def create_control_app(manager: IndexManager) -> Starlette:
 
     async def create_index(request: Request) -> Response:
         model = parse_create(await read_json(request))
+        seed = collections.seed_for(model)  # a pod index from a collection (checked first)
         created = await manager.create_index(model)
+        if seed is not None:
+            seed(created)
         return json_response(created.describe(), 201)
 
     async def describe_index(request: Request) -> Response:
@@ -129,10 +132,11 @@ def create_control_app(manager: IndexManager) -> Starlette:
         Route("/actions/whoami", handles_errors(whoami), methods=["GET"]),
     ]
     from reference_server.backups import backup_routes  # it builds on this module's helpers
-    from reference_server.pod_collections import collection_routes
+    from reference_server.pod_collections import Collections, collection_routes
 
+    collections = Collections()
     routes += backup_routes(manager, handles_errors)
-    routes += collection_routes(manager, handles_errors)
+    routes += collection_routes(manager, handles_errors, collections)
     routes += integrated_routes(manager, handles_errors, json_response, read_json)
     routes += inference_routes()
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

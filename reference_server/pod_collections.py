@@ -1,7 +1,8 @@
 """Collections: static copies of pod-based indexes (control plane, every API version).
 
 A collection is a `Snapshot` of its source index taken when it is created; serverless indexes
-have none (400). Collections are ready as soon as they are created.
+have none (400). Collections are ready as soon as they are created; a pod index created with a
+`source_collection` starts with its records.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from reference_server.controlplane import (
     read_json,
 )
 from reference_server.errors import ApiError, already_exists, bad_request, not_found
-from reference_server.indexes import NAME_RE, NAME_RULE, unprocessable
+from reference_server.indexes import NAME_RE, NAME_RULE, IndexModel, unprocessable
 
 SERVERLESS = "Serverless indexes do not support collections."
 
@@ -58,11 +59,39 @@ def _field(body: dict[str, Any], key: str) -> str:
     return value
 
 
+class Collections(dict[str, Collection]):
+    """The project's collections, by name."""
+
+    def seed_for(self, model: IndexModel) -> Callable[[IndexModel], None] | None:
+        """For a pod index created from a collection (`source_collection`), what loads the
+        collection into it once it serves; None for any other index. Checked before the index
+        exists: 404 for an unknown collection, 400 for another dimension."""
+        name = (model.pod or {}).get("source_collection")
+        if name is None:
+            return None
+        source = self.get(name)
+        if source is None:
+            raise not_found(f"Collection {name} not found.")
+        if source.dimension != model.dimension:
+            raise bad_request(
+                f"The index dimension {model.dimension} does not match the dimension "
+                f"{source.dimension} of collection {name}"
+            )
+
+        def seed(created: IndexModel) -> None:
+            if created.store is not None:
+                snapshots.load(created.store, source.snapshot)
+
+        return seed
+
+
 def collection_routes(
-    manager: IndexManager, handles_errors: Callable[[Handler], Handler]
+    manager: IndexManager,
+    handles_errors: Callable[[Handler], Handler],
+    collections: Collections | None = None,
 ) -> list[Route]:
     """The `/collections` routes over the indexes of `manager`."""
-    collections: dict[str, Collection] = {}
+    collections = Collections() if collections is None else collections
 
     def lookup(request: Request) -> Collection:
         name = request.path_params["collection_name"]

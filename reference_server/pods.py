@@ -2,8 +2,8 @@
 `deployment` of type `pod` (2026-07), validated and described.
 
 A pod index stores and serves records exactly like a serverless one here; the pod settings are
-kept only to be described, and to tell which indexes may become collections (and which may not
-be backed up).
+kept to be described, to tell which indexes may become collections (and which may not be backed
+up), and to name the collection a new index starts from (`source_collection`).
 """
 
 from __future__ import annotations
@@ -50,8 +50,11 @@ def parse_pod(raw: Any, where: str, unprocessable: Unprocessable) -> dict[str, A
         if not isinstance(indexed, list) or not all(isinstance(f, str) for f in indexed):
             raise unprocessable(f"{where}.metadata_config: expected {{indexed: [string]}}")
         pod["metadata_config"] = {"indexed": list(indexed)}
-    if raw.get("source_collection") is not None:
-        raise bad_request("Creating an index from a collection is not supported by this server")
+    source = raw.get("source_collection")
+    if source is not None:
+        if not isinstance(source, str):
+            raise unprocessable(f"{where}.source_collection: invalid type, expected a string")
+        pod["source_collection"] = source
     return pod
 
 

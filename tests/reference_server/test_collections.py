@@ -108,3 +108,28 @@ def test_pod_index_not_backed_up(client: AsgiClient) -> None:
     _pod_index(client)
     headers = {"X-Pinecone-Api-Version": "2025-10"}
     assert client.post("/indexes/pods/backups", json={}, headers=headers).status_code == 400
+
+
+def test_pod_index_from_a_collection(client: AsgiClient, manager: StoreManager) -> None:
+    _pod_index(client)
+    source = manager.get_index("pods")
+    assert source is not None
+    _upsert(source, "n", ["a", "b"])
+    client.post("/collections", json={"name": "c", "source": "pods"})
+    described = _pod_index(client, "copy", source_collection="c")
+    assert described["spec"]["pod"]["source_collection"] == "c"
+    copy = manager.get_index("copy")
+    assert copy is not None and sorted(copy.store.get("n").ids) == ["a", "b"]
+
+
+@pytest.mark.parametrize(("collection", "dimension", "status"), [("absent", 2, 404), ("c", 3, 400)])
+def test_pod_index_from_a_collection_rejected(
+    client: AsgiClient, collection: str, dimension: int, status: int
+) -> None:
+    _pod_index(client)
+    client.post("/collections", json={"name": "c", "source": "pods"})
+    pod = {**POD, "source_collection": collection}
+    body = {"name": "copy", "dimension": dimension, "spec": {"pod": pod}}
+    response = client.post("/indexes", json=body)
+    assert response.status_code == status, response.text
+    assert client.get("/indexes/copy").status_code == 404

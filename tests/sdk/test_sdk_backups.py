@@ -148,3 +148,22 @@ def test_pod_index_and_collection(pc: Pinecone, index_name: str) -> None:
         if collection in [c.name for c in pc.list_collections()]:
             pc.delete_collection(collection)
         pc.delete_index(index_name)
+
+
+def test_pod_index_from_a_collection(pc: Pinecone, index_name: str) -> None:
+    if SDK_MAJOR >= 10:
+        pytest.skip("pinecone 10.x rejects PodSpec(source_collection=...)")
+    pc.create_index(name=index_name, dimension=DIMENSION, metric="cosine", spec=POD_SPEC)
+    collection, copy = f"{index_name}-c", f"{index_name}-copy"
+    try:
+        _use(pc, index_name, lambda i: i.upsert(vectors=[("a", [1.0, 0, 0, 0])]))
+        pc.create_collection(name=collection, source=index_name)
+        spec = PodSpec(environment="us-east-1-aws", source_collection=collection)
+        pc.create_index(name=copy, dimension=DIMENSION, metric="cosine", spec=spec)
+        fetched = _use(pc, copy, lambda i: i.fetch(ids=["a"])).vectors
+        assert list(fetched) == ["a"]
+    finally:
+        _drop(pc, copy)
+        if collection in [c.name for c in pc.list_collections()]:
+            pc.delete_collection(collection)
+        pc.delete_index(index_name)
