@@ -1,6 +1,7 @@
 """Bulk import (2024-10+): start, describe, list and cancel imports of Parquet datasets.
 
-Requests that need no dataset (validation, an unknown id) run against every target. The others
+Requests that need no dataset (validation, an unknown id) run against every target that serves
+bulk import at all (its list of imports does not answer 404, 405 or 501). The others
 import small datasets the suite writes itself (`conformance.target.datasets`) into the test's own
 namespaces, so the Space's cleanup removes what they imported; they are not applicable when the
 suite has nowhere to write a dataset the target can read. Waiting for an import to finish is
@@ -129,9 +130,10 @@ def import_root(target: TargetConfig, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture
-def imports(dense_space: Space, import_root: Path | str, target: TargetConfig) -> Iterator[Imports]:
+def imports(served: Space, import_root: Path | str, target: TargetConfig) -> Iterator[Imports]:
     if isinstance(import_root, str):
         pytest.skip(NOT_APPLICABLE_PREFIX + import_root)
+    dense_space = served
     helper = Imports(dense_space, import_root, target.embedded)
     try:
         yield helper
@@ -145,6 +147,22 @@ def _json_object(resp: WireResponse) -> dict[str, Any]:
     return resp.json
 
 
+NOT_SERVED = (404, 405, 501)
+
+
+@pytest.fixture
+def served(dense_space: Space) -> Space:
+    """The Space, once the target shows it serves bulk import at all: a target whose list of
+    imports answers 404, 405 or 501 does not offer the feature, and its tests do not apply."""
+    resp = dense_space.client.request("GET", "/bulk/imports")
+    if resp.status in NOT_SERVED:
+        pytest.skip(
+            f"{NOT_APPLICABLE_PREFIX}the target does not serve bulk import "
+            f"(GET /bulk/imports answered {resp.status})"
+        )
+    return dense_space
+
+
 # -- requests that need no dataset -------------------------------------------------------------
 
 
@@ -152,26 +170,26 @@ def _json_object(resp: WireResponse) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "body", [{}, {"errorMode": {"onError": "continue"}}], ids=["empty", "error-mode-only"]
 )
-def test_start_without_uri_is_rejected(dense_space: Space, body: dict[str, Any]) -> None:
-    assert_invalid(dense_space.client.request("POST", "/bulk/imports", json=body))
+def test_start_without_uri_is_rejected(served: Space, body: dict[str, Any]) -> None:
+    assert_invalid(served.client.request("POST", "/bulk/imports", json=body))
 
 
 @pytest.mark.behavior("IMPORTS-START-ERROR-MODE-VALUES")
-def test_start_with_unknown_error_mode_is_rejected(dense_space: Space) -> None:
+def test_start_with_unknown_error_mode_is_rejected(served: Space) -> None:
     body = {"uri": NOWHERE, "errorMode": {"onError": "sometimes"}}
-    assert_invalid(dense_space.client.request("POST", "/bulk/imports", json=body))
+    assert_invalid(served.client.request("POST", "/bulk/imports", json=body))
 
 
 @pytest.mark.behavior("IMPORTS-LIST-LIMIT-RANGE")
 @pytest.mark.parametrize("limit", [0, 101])
-def test_list_limit_out_of_range_is_rejected(dense_space: Space, limit: int) -> None:
-    assert_invalid(dense_space.client.request("GET", "/bulk/imports", params={"limit": limit}))
+def test_list_limit_out_of_range_is_rejected(served: Space, limit: int) -> None:
+    assert_invalid(served.client.request("GET", "/bulk/imports", params={"limit": limit}))
 
 
 @pytest.mark.behavior("IMPORTS-DESCRIBE-UNKNOWN")
-def test_describe_unknown_import_is_a_client_error(dense_space: Space) -> None:
+def test_describe_unknown_import_is_a_client_error(served: Space) -> None:
     unknown = "9" + "".join(str(b % 10) for b in secrets.token_bytes(17))
-    resp = dense_space.client.request("GET", f"/bulk/imports/{unknown}")
+    resp = served.client.request("GET", f"/bulk/imports/{unknown}")
     assert 400 <= resp.status < 500, f"expected a 4xx for an unknown import, got {resp!r}"
 
 
