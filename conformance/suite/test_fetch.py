@@ -249,7 +249,9 @@ def test_fetch_by_metadata_returns_matches(dense_space):
 @pytest.mark.behavior("FBM-DEFAULT-LIMIT")
 def test_fetch_by_metadata_default_limit(dense_space):
     """Without `limit` at most 100 records are returned."""
-    recs = dense_space.vectors.records(130, metadata=lambda i: {"g": "x"})
+    # one-hot values keep a 130-record reply within the response cap up to 20000 dimensions
+    v = dense_space.vectors
+    recs = [{"id": f"r{i}", "values": v.compact(i), "metadata": {"g": "x"}} for i in range(130)]
     seed_visible(dense_space, recs)
     with setting_up("fetch_by_metadata with limit 130 returning all 130 (FBM-PAGINATION's limit)"):
         _fbm(dense_space, "all 130", {r["id"] for r in recs}, filter={"g": "x"}, limit=130)
