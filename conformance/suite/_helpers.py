@@ -8,6 +8,7 @@ shows the wire.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -165,6 +166,29 @@ def _same_json(got: Any, want: Any) -> bool:
 def _short(values: Any) -> str:
     text = repr(values)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def listed_in_default(space: Space, records: list[dict[str, Any]]) -> None:
+    """Upsert records without a namespace and wait, as setup, until a list without a namespace
+    shows them: that upserts reach the default namespace is UPSERT-DEFAULT-NAMESPACE's to judge,
+    and a list (not a fetch) confirms it without presuming what fetch is judged on there."""
+    setup_ok(space.upsert(records), "upserting to the default namespace (no namespace given)")
+    space.track_ids(r["id"] for r in records)
+    with setting_up("the records listed in the default namespace"):
+        for record in records:
+            rid = record["id"]
+            space.eventually(
+                functools.partial(space.list_ids, prefix=rid),
+                functools.partial(_lists, rid),
+                f"{rid} listed without a namespace",
+            )
+
+
+def _lists(rid: str, resp: WireResponse) -> bool:
+    """Whether a list response names `rid`."""
+    body = resp.json if resp.status == 200 else None
+    listed = body.get("vectors") if isinstance(body, dict) else None
+    return isinstance(listed, list) and rid in [v.get("id") for v in listed if isinstance(v, dict)]
 
 
 def seed_upsert(space: Space, vectors: list[dict[str, Any]], **extra: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
@@ -12,16 +11,15 @@ from conformance.suite._helpers import (
     assert_invalid,
     fetch_now,
     fetch_present,
+    listed_in_default,
     ok,
     records_of,
     seed_visible,
     setting_up,
-    setup_ok,
     unique,
     upsert_ok,
     vectors_of,
 )
-from conformance.target.client import WireResponse
 from conformance.target.space import Space
 
 GENRES = ["drama", "comedy", "drama", "action", "drama", "comedy", "drama"]
@@ -32,29 +30,6 @@ def _genre(i: int) -> dict:
 
 
 # ---- fetch by id -------------------------------------------------------------------------------
-
-
-def _listed_in_default(space: Space, records: list[dict[str, Any]]) -> None:
-    """Upsert records without a namespace and wait, as setup, until a list without a namespace
-    shows them: that upserts reach the default namespace is UPSERT-DEFAULT-NAMESPACE's to judge,
-    and a list (not a fetch) confirms it without presuming what fetch is judged on here."""
-    setup_ok(space.upsert(records), "upserting to the default namespace (no namespace given)")
-    space.track_ids(r["id"] for r in records)
-    with setting_up("the records listed in the default namespace"):
-        for record in records:
-            rid = record["id"]
-            space.eventually(
-                functools.partial(space.list_ids, prefix=rid),
-                functools.partial(_lists, rid),
-                f"{rid} listed without a namespace",
-            )
-
-
-def _lists(rid: str, resp: WireResponse) -> bool:
-    """Whether a list response names `rid`."""
-    body = resp.json if resp.status == 200 else None
-    listed = body.get("vectors") if isinstance(body, dict) else None
-    return isinstance(listed, list) and rid in [v.get("id") for v in listed if isinstance(v, dict)]
 
 
 def _fetch_now_in(space: Space, ids: list[str], namespace: str) -> dict[str, Any]:
@@ -149,7 +124,7 @@ def test_fetch_id_count_limit(dense_space, n, accepted):
 def test_fetch_without_namespace_reads_default(default_space, dense_space):
     """Fetch with no namespace reads the default namespace and echoes `""`."""
     rid = unique("fd-") + "x"
-    _listed_in_default(default_space, [{"id": rid, "values": default_space.vectors.dense(7)}])
+    listed_in_default(default_space, [{"id": rid, "values": default_space.vectors.dense(7)}])
     fetch_present(default_space, [rid])
     # A record every namespace shows would prove nothing about the default one; that a named
     # namespace does not show it is FETCH-NAMESPACE-ISOLATION's to judge, so a setup check here.

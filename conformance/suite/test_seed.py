@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from typing import Any
 
 import pytest
 
@@ -16,6 +14,7 @@ from conformance.suite._helpers import (
     fetch_present,
     fetch_when,
     list_when,
+    listed_in_default,
     ns_count,
     ok,
     records_of,
@@ -26,34 +25,10 @@ from conformance.suite._helpers import (
     unique,
     upsert_ok,
 )
-from conformance.target.client import DataPlaneClient, WireResponse
+from conformance.target.client import DataPlaneClient
 from conformance.target.session import environment_host
-from conformance.target.space import Space
 
 DOC = {"type": "doc", "genre": "drama"}
-
-
-def _listed_in_default(space: Space, records: list[dict[str, Any]]) -> None:
-    """Upsert records without a namespace and wait, as setup, until a list without a namespace
-    shows them: that upserts reach the default namespace is UPSERT-DEFAULT-NAMESPACE's to judge,
-    and a list (not a fetch) confirms it without presuming what fetch is judged on here."""
-    setup_ok(space.upsert(records), "upserting to the default namespace (no namespace given)")
-    space.track_ids(r["id"] for r in records)
-    with setting_up("the records listed in the default namespace"):
-        for record in records:
-            rid = record["id"]
-            space.eventually(
-                functools.partial(space.list_ids, prefix=rid),
-                functools.partial(_lists, rid),
-                f"{rid} listed without a namespace",
-            )
-
-
-def _lists(rid: str, resp: WireResponse) -> bool:
-    """Whether a list response names `rid`."""
-    body = resp.json if resp.status == 200 else None
-    listed = body.get("vectors") if isinstance(body, dict) else None
-    return isinstance(listed, list) and rid in [v.get("id") for v in listed if isinstance(v, dict)]
 
 
 @pytest.mark.behavior("SEED-WHOAMI-PROJECT-NAME")
@@ -121,7 +96,7 @@ def test_fetch_returns_values_and_metadata(dense_space):
 def test_fetch_default_namespace_echoes_empty_string(default_space):
     """In the default namespace, the fetch response echoes `"namespace": ""`."""
     rec = default_space.vectors.records(1, prefix=unique("seed-"))
-    _listed_in_default(default_space, rec)
+    listed_in_default(default_space, rec)
     fetch_present(default_space, [rec[0]["id"]])
     body = ok(default_space.client.fetch([rec[0]["id"]]))  # no namespace parameter at all
     assert body["namespace"] == ""
