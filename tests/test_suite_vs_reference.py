@@ -74,7 +74,10 @@ def test_reference_with_visibility_delay(tmp_path: Path, whole_suite: int) -> No
     key = "delay-" + secrets.token_hex(8)
     with foreign_reference(key, visibility_delay=DELAY) as target:
         _assert_delay_in_effect(target)
+        imports = tmp_path / "imports"  # the foreign server is local: it reads file:// too
+        imports.mkdir()
         options = [*target.options(), "--allow-default-namespace", "--consistency-timeout=10"]
+        options.append(f"--import-uri={imports.as_uri()}")
         run = run_suite([*options, "-n", "4"], tmp_path)
     _report(run, f"visibility delay {DELAY}s, -n 4")
     assert_clean(run, whole_suite, applicable_only=VERSION_GATED)

@@ -69,7 +69,7 @@ def replay_across_sessions(
     """Session 1 finds and saves a failure in the example database `db_spec`; session 2, with
     another seed and a budget of one generated example, must report it at once (replayed from the
     database). `saved` counts the database's entries."""
-    with mutant_server("fetch-plus-literal") as server:
+    with mutant_server("filter-drops-in") as server:
         first = run_session(
             make_context(server, http),
             duration=60.0,
