@@ -12,13 +12,15 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import ctypes
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from conformance.redact import redact
@@ -31,6 +33,7 @@ DEFAULT_INDEXES = (
 )
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 _RUNNING: set[RunningServer] = set()
 
@@ -57,6 +60,30 @@ class IndexSpec:
         if kind not in ("dense", "sparse"):
             raise ValueError(f"index spec {text!r}: kind must be dense or sparse")
         return cls(parts[0], int(parts[1]), parts[2], kind)
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """On Linux, a pre-exec step that has the kernel terminate the server when the process that
+    started it dies, even by SIGKILL: the server lives in a process group of its own (so the
+    signal a terminal or a CI timeout sends the run's group reaches the run, which then stops the
+    server after its last test), and must still never outlive the run. The kernel ties it to the
+    starting thread, so only the main thread uses it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def arm() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return arm
 
 
 @dataclass(eq=False)
@@ -155,6 +182,8 @@ def start_server(
         bufsize=1,
         env=env,
         cwd=cwd,
+        process_group=0,
+        preexec_fn=_parent_death_signal(),
     )
     output: collections.deque[str] = collections.deque(maxlen=200)
     addresses: dict[str, str] = {}

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +63,51 @@ def test_argv() -> None:
 def test_bad_index_spec(bad) -> None:
     with pytest.raises(ValueError):
         IndexSpec.parse(bad)
+
+
+STARTER = """
+import signal, sys, time
+from conformance.target.launcher import start_server
+from tests.support.standin_server import standin_command
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run outlives the signal, as runs do
+server = start_server(command=standin_command())
+print(server.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_the_server_ignores_the_groups_signal_but_not_its_starters_death() -> None:
+    """A Ctrl-C or CI timeout signals the run's whole process group: the server must keep
+    answering while the run finishes its test in progress, and still die with the run."""
+    starter = subprocess.Popen(
+        [sys.executable, "-c", STARTER],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )
+    try:
+        assert starter.stdout is not None
+        server_pid = int(starter.stdout.readline())
+        assert os.getpgid(server_pid) != starter.pid
+        os.killpg(starter.pid, signal.SIGINT)
+        assert not _gone(server_pid, 1.0), "the group's signal stopped the server"
+        starter.kill()
+        starter.wait(30)
+        assert _gone(server_pid, 10), "the server outlived the process that started it"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(starter.pid, signal.SIGKILL)
+        starter.wait(30)
