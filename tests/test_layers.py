@@ -1,6 +1,7 @@
 """The layering of `conformance/` (docs/internals.md): a module imports only from its own layer and
 the layers above it, so the vocabulary never depends on pytest machinery and the target code
-never on the reports. `conformance/` never imports `reference_server/`, nor the reverse."""
+never on the reports. `conformance/` never imports `reference_server/`, nor the reverse; both may
+import `pinecone_messages/`, which imports neither."""
 
 from __future__ import annotations
 
@@ -88,4 +89,12 @@ def test_module_imports_only_its_layer_and_above(path: Path) -> None:
 def test_reference_server_never_imports_conformance() -> None:
     for path in sorted((ROOT / "reference_server").rglob("*.py")):
         found = [n for n in _imports(path) if n.split(".")[0] == "conformance"]
+        assert not found, f"{path.relative_to(ROOT)} imports {found}"
+
+
+def test_shared_messages_import_neither_side() -> None:
+    """`pinecone_messages/` is the gRPC vocabulary both sides use, so it depends on neither."""
+    for path in sorted((ROOT / "pinecone_messages").rglob("*.py")):
+        sides = {"conformance", "reference_server"}
+        found = [n for n in _imports(path) if n.split(".")[0] in sides]
         assert not found, f"{path.relative_to(ROOT)} imports {found}"
