@@ -3,8 +3,10 @@ subprocess on a free loopback port.
 
 The server is asked for port 0 and reports where it listens by printing
 `listening control http://127.0.0.1:PORT` and `listening index NAME http://127.0.0.1:PORT`; the
-launcher waits (bounded) until every index it asked for is listed. Every server started here is
-stopped by `stop()`, by leaving the context manager, or at interpreter exit.
+launcher waits (bounded) until every index it asked for is listed. A server that also serves gRPC
+prints `listening grpc NAME HOST:PORT` before the index's own line; those addresses are collected
+into `RunningServer.grpc_urls`, also for indexes the server creates later. Every server started
+here is stopped by `stop()`, by leaving the context manager, or at interpreter exit.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ class RunningServer:
     control_url: str
     index_urls: dict[str, str]
     specs: dict[str, IndexSpec] = field(default_factory=dict, repr=False)
+    # index name -> `HOST:PORT` of its gRPC listener (empty when the server serves no gRPC)
+    grpc_urls: dict[str, str] = field(default_factory=dict)
     _output: collections.deque = field(
         default_factory=lambda: collections.deque(maxlen=200), repr=False
     )
@@ -187,6 +191,7 @@ def start_server(
     )
     output: collections.deque[str] = collections.deque(maxlen=200)
     addresses: dict[str, str] = {}
+    grpc_urls: dict[str, str] = {}
     ready = threading.Event()
     lock = threading.Lock()
 
@@ -201,12 +206,14 @@ def start_server(
                         addresses["\0control"] = words[2]
                     elif len(words) == 4 and words[:2] == ["listening", "index"]:
                         addresses[words[2]] = words[3]
+                    elif len(words) == 4 and words[:2] == ["listening", "grpc"]:
+                        grpc_urls[words[2]] = words[3]
                     if "\0control" in addresses and all(n in addresses for n in specs):
                         ready.set()
         ready.set()  # output closed: the process is gone
 
     threading.Thread(target=drain, name=f"server-output-{process.pid}", daemon=True).start()
-    server = RunningServer(process, "", {}, specs, output)
+    server = RunningServer(process, "", {}, specs, _output=output, grpc_urls=grpc_urls)
     _RUNNING.add(server)
     deadline = time.monotonic() + timeout
     ready.wait(timeout)
