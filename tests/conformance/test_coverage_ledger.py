@@ -29,19 +29,8 @@ KINDS = {
     "general": {"convention"},
 }
 STATUSES = ("covered", "not-covered", "out-of-scope")
-KEYS = {
-    "kind",
-    "operation",
-    "name",
-    "operation_ids",
-    "deprecated",
-    "versions",
-    "origin",
-    "status",
-    "behaviors",
-    "note",
-    "spec",
-}
+# The keys a row may have: `[ledger] keys` of general.toml, the list the drafting tool writes by.
+KEYS = set(tomllib.loads((LEDGER / "general.toml").read_text("utf-8"))["ledger"]["keys"])
 _OPERATION = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) /\S*$")
 _FIGURE_ROW = re.compile(r"^\| (\d{4}-\d{2}) \|(.*)\|\s*$")
 
