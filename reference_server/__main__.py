@@ -1,7 +1,8 @@
 """`pinecone-reference-server` / `python -m reference_server`: run the reference server.
 
-Prints one flushed line per listening address (`listening control URL`, `listening index NAME URL`)
-so scripts can wait for it; SIGINT and SIGTERM stop it cleanly with exit status 0.
+Prints one flushed line per listening address (`listening control URL`, `listening index NAME URL`,
+and before each index line `listening grpc NAME HOST:PORT` when gRPC is served) so scripts can wait
+for it; SIGINT and SIGTERM stop it cleanly with exit status 0.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from reference_server.auth import ApiKeyMiddleware
 from reference_server.controlplane import create_control_app
 from reference_server.errors import ApiError
+from reference_server.grpc_service import GrpcServiceFactory, available, default_grpc_service
 from reference_server.indexes import IndexModel, check_definition
 from reference_server.server import (
     AppFactory,
@@ -95,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="delay before writes become visible to reads (default 0: strongly consistent)",
     )
+    parser.add_argument(
+        "--no-grpc",
+        action="store_true",
+        help="serve no gRPC (default: each index also serves VectorService over gRPC on a "
+        "loopback port of its own when the grpc extra is installed)",
+    )
     return parser
 
 
@@ -103,12 +111,14 @@ def main(
     app_factory: AppFactory = default_app_factory,
     control_app_factory: ControlAppFactory = create_control_app,
     auth_factory: AuthFactory = ApiKeyMiddleware,
+    grpc_factory: GrpcServiceFactory = default_grpc_service,
 ) -> int:
     """Entry point; returns the exit status (argparse exits with 2 on bad flags).
 
     `app_factory` builds each index's data-plane app, `control_app_factory` the control plane's and
-    `auth_factory` the API-key check in front of either; the mutant tests pass ones that wrap the
-    defaults, so a mutant server takes exactly these flags and prints exactly these lines.
+    `auth_factory` the API-key check in front of either, `grpc_factory` each index's gRPC service
+    (see `reference_server.grpc_service`); the mutant tests pass ones that wrap the defaults, so a
+    mutant server takes exactly these flags and prints exactly these lines.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -116,6 +126,13 @@ def main(
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         parser.error(f"--index names must be unique: {', '.join(duplicates)}")
+    serve_grpc: GrpcServiceFactory | None = None
+    if not args.no_grpc:
+        missing = available()
+        if missing is None:
+            serve_grpc = grpc_factory
+        else:
+            print(f"pinecone-reference-server: no gRPC: {missing}", file=sys.stderr)
     server = ReferenceServer(
         host=args.host,
         port=args.port,
@@ -125,6 +142,7 @@ def main(
         app_factory=app_factory,
         control_app_factory=control_app_factory,
         auth_factory=auth_factory,
+        grpc_factory=serve_grpc,
     )
     try:
         asyncio.run(server.run())

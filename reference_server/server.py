@@ -2,7 +2,8 @@
 
 Several `uvicorn.Server` instances share one asyncio loop (the Pinecone Local model: every index
 has its own port). Each listener binds its own socket up front, so its port is known before it
-serves; signals are handled here once, not by each uvicorn server.
+serves; signals are handled here once, not by each uvicorn server. With a `grpc_factory`, every
+index also gets a gRPC listener of its own (`grpc_service/`), announced before its REST line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -22,6 +23,9 @@ from reference_server.auth import ApiKeyMiddleware, Plane
 from reference_server.controlplane import IndexManager, create_control_app
 from reference_server.errors import already_exists
 from reference_server.indexes import IndexModel
+
+if TYPE_CHECKING:
+    from reference_server.grpc_service import GrpcServiceFactory
 
 STOP_TIMEOUT = 5.0
 START_TIMEOUT = 10.0
@@ -137,6 +141,7 @@ class ReferenceServer:
         out: TextIO | None = None,
         control_app_factory: ControlAppFactory = create_control_app,
         auth_factory: AuthFactory = ApiKeyMiddleware,
+        grpc_factory: GrpcServiceFactory | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -146,6 +151,8 @@ class ReferenceServer:
         self._app_factory = app_factory
         self._control_app_factory = control_app_factory
         self._auth_factory = auth_factory
+        self._grpc_factory = grpc_factory
+        self._grpc_listeners: dict[str, Any] = {}
         self._out = out
         self._models: dict[str, IndexModel] = {}
         self._listeners: dict[str, _Listener] = {}
@@ -168,18 +175,43 @@ class ReferenceServer:
             app = self._auth_factory(
                 self._app_factory(model, self.visibility_delay), self.api_key, "data"
             )
+            grpc_listener = await self._start_grpc(model)
             listener = _Listener(app, self.host, 0)
-            await listener.start()
+            try:
+                await listener.start()
+            except BaseException:
+                if grpc_listener is not None:
+                    await grpc_listener.stop()
+                raise
             model.host = self._url(listener.port)
             self._models[model.name] = model
             self._listeners[model.name] = listener
+            if grpc_listener is not None:
+                self._grpc_listeners[model.name] = grpc_listener
+        if grpc_listener is not None:
+            self._announce(f"listening grpc {model.name} {grpc_listener.address}")
         self._announce(f"listening index {model.name} {model.host}")
         return model
+
+    async def _start_grpc(self, model: IndexModel) -> Any:
+        """The index's gRPC listener, started, or None without a factory or a store to serve."""
+        if self._grpc_factory is None or model.store is None:
+            return None
+        from reference_server.grpc_service.listener import GrpcListener, loopback_for
+
+        listener = GrpcListener(
+            self._grpc_factory(model.store, self.api_key), loopback_for(self.host)
+        )
+        await listener.start()
+        return listener
 
     async def delete_index(self, name: str) -> None:
         async with self._lock:
             self._models.pop(name, None)
             listener = self._listeners.pop(name, None)
+            grpc_listener = self._grpc_listeners.pop(name, None)
+        if grpc_listener is not None:
+            await grpc_listener.stop()
         if listener is not None:
             await listener.stop()
 
@@ -210,8 +242,9 @@ class ReferenceServer:
                     loop.remove_signal_handler(sig)
 
     async def _shutdown(self) -> None:
-        listeners = list(self._listeners.values())
+        listeners: list[Any] = [*self._listeners.values(), *self._grpc_listeners.values()]
         self._listeners.clear()
+        self._grpc_listeners.clear()
         self._models.clear()
         if self.control is not None:
             listeners.append(self.control)

@@ -1,0 +1,176 @@
+"""gRPC request messages as the REST data plane's requests (JSON body, query parameters, path).
+
+Proto3 cannot tell a field left out from one set to its default unless the field is `optional`, so
+a default scalar or an empty list is left out of the REST request, as a client leaving the JSON
+field out; a field with presence (`optional`, or a message) is sent when set, even when empty. The
+dense values are copied as they are: float32 numbers, exact as JSON doubles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+
+
+@dataclass(frozen=True)
+class RestRequest:
+    """What a REST handler reads from a request: the body, query parameters and path values."""
+
+    body: bytes = b""
+    params: list[tuple[str, str]] = field(default_factory=list)
+    path: dict[str, Any] = field(default_factory=dict)
+
+
+def _struct(message: Message) -> dict[str, Any]:
+    return MessageToDict(message)
+
+
+def _sparse(message: Any) -> dict[str, Any]:
+    return {"indices": list(message.indices), "values": list(message.values)}
+
+
+def _body(payload: dict[str, Any]) -> RestRequest:
+    return RestRequest(body=orjson.dumps(payload))
+
+
+def _set(body: dict[str, Any], name: str, message: Any, attr: str, convert: Callable) -> None:
+    """`body[name] = convert(message.attr)` when the field is present on the wire."""
+    if message.HasField(attr):
+        body[name] = convert(getattr(message, attr))
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _vector(vector: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": vector.id}
+    if len(vector.values):
+        out["values"] = list(vector.values)
+    _set(out, "sparseValues", vector, "sparse_values", _sparse)
+    _set(out, "metadata", vector, "metadata", _struct)
+    return out
+
+
+def upsert(request: Any) -> RestRequest:
+    body: dict[str, Any] = {"vectors": [_vector(v) for v in request.vectors]}
+    if request.namespace:
+        body["namespace"] = request.namespace
+    return _body(body)
+
+
+def query(request: Any) -> RestRequest:
+    body: dict[str, Any] = {}
+    if request.namespace:
+        body["namespace"] = request.namespace
+    if request.top_k:
+        body["topK"] = request.top_k
+    _set(body, "filter", request, "filter", _struct)
+    if request.include_values:
+        body["includeValues"] = True
+    if request.include_metadata:
+        body["includeMetadata"] = True
+    if len(request.queries):
+        body["queries"] = [MessageToDict(q) for q in request.queries]
+    if len(request.vector):
+        body["vector"] = list(request.vector)
+    _set(body, "sparseVector", request, "sparse_vector", _sparse)
+    if request.id:
+        body["id"] = request.id
+    _set(body, "scanFactor", request, "scan_factor", _same)
+    _set(body, "maxCandidates", request, "max_candidates", _same)
+    return _body(body)
+
+
+def fetch(request: Any) -> RestRequest:
+    params = [("ids", vector_id) for vector_id in request.ids]
+    if request.namespace:
+        params.append(("namespace", request.namespace))
+    return RestRequest(params=params)
+
+
+def fetch_by_metadata(request: Any) -> RestRequest:
+    body: dict[str, Any] = {}
+    if request.namespace:
+        body["namespace"] = request.namespace
+    _set(body, "filter", request, "filter", _struct)
+    _set(body, "limit", request, "limit", _same)
+    _set(body, "paginationToken", request, "pagination_token", _same)
+    return _body(body)
+
+
+def update(request: Any) -> RestRequest:
+    body: dict[str, Any] = {}
+    if request.id:
+        body["id"] = request.id
+    if len(request.values):
+        body["values"] = list(request.values)
+    _set(body, "sparseValues", request, "sparse_values", _sparse)
+    _set(body, "setMetadata", request, "set_metadata", _struct)
+    if request.namespace:
+        body["namespace"] = request.namespace
+    _set(body, "filter", request, "filter", _struct)
+    _set(body, "dryRun", request, "dry_run", _same)
+    return _body(body)
+
+
+def delete(request: Any) -> RestRequest:
+    body: dict[str, Any] = {}
+    if len(request.ids):
+        body["ids"] = list(request.ids)
+    if request.delete_all:
+        body["deleteAll"] = True
+    if request.namespace:
+        body["namespace"] = request.namespace
+    _set(body, "filter", request, "filter", _struct)
+    return _body(body)
+
+
+def list_ids(request: Any) -> RestRequest:
+    params: list[tuple[str, str]] = []
+    if request.HasField("prefix"):
+        params.append(("prefix", request.prefix))
+    if request.HasField("limit"):
+        params.append(("limit", str(request.limit)))
+    if request.HasField("pagination_token"):
+        params.append(("paginationToken", request.pagination_token))
+    if request.namespace:
+        params.append(("namespace", request.namespace))
+    return RestRequest(params=params)
+
+
+def describe_index_stats(request: Any) -> RestRequest:
+    body: dict[str, Any] = {}
+    _set(body, "filter", request, "filter", _struct)
+    return _body(body)
+
+
+def list_namespaces(request: Any) -> RestRequest:
+    params: list[tuple[str, str]] = []
+    if request.HasField("pagination_token"):
+        params.append(("paginationToken", request.pagination_token))
+    if request.HasField("limit"):
+        params.append(("limit", str(request.limit)))
+    if request.HasField("prefix"):
+        params.append(("prefix", request.prefix))
+    return RestRequest(params=params)
+
+
+def one_namespace(request: Any) -> RestRequest:
+    """DescribeNamespace and DeleteNamespace: the namespace is the REST path's last segment."""
+    return RestRequest(path={"namespace": request.namespace})
+
+
+def _schema(schema: Any) -> dict[str, Any]:
+    return {"fields": {name: {"filterable": f.filterable} for name, f in schema.fields.items()}}
+
+
+def create_namespace(request: Any) -> RestRequest:
+    body: dict[str, Any] = {"name": request.name}
+    _set(body, "schema", request, "schema", _schema)
+    return _body(body)
