@@ -208,8 +208,9 @@ def test_defaults() -> None:
 
 
 def test_indexes_listen_on_their_own_ports_with_auth() -> None:
+    # REST listeners only: the gRPC lines and listeners have their own tests (test_grpc_service.py)
     args = ["--api-key", KEY, "--index", "dense:4:cosine", "--index", "sp:0:dotproduct:sparse"]
-    with running(*args) as process:
+    with running(*args, "--no-grpc") as process:
         control = url_of(process.next_line(), "control")
         announced = {}
         for line in process.wait_lines(2):
