@@ -11,6 +11,7 @@ import numpy as np
 from starlette.responses import Response
 
 from reference_server.dataplane_common import Context, read_response, write_response
+from reference_server.dense_json import decode_dense_upsert
 from reference_server.errors import bad_request
 from reference_server.filters import parse_filter
 from reference_server.jsonio import parse_object
@@ -18,6 +19,7 @@ from reference_server.validation import (
     MAX_VECTORS_PER_UPSERT,
     check_id,
     check_ids,
+    dense_matrix,
     field,
     get_bool,
     parse_bool_param,
@@ -51,7 +53,10 @@ def _has_boolean_literal(raw: bytes) -> bool:
 
 
 def upsert(ctx: Context) -> Response:
-    body = parse_object(ctx.raw)
+    store = ctx.store
+    sparse_index = store.vector_type == "sparse"
+    decoded = None if sparse_index else decode_dense_upsert(ctx.raw, store.dense_dimension)
+    body, decoded_values = decoded if decoded is not None else (parse_object(ctx.raw), None)
     vectors = field(body, "vectors")
     if type(vectors) is not list or not 1 <= len(vectors) <= MAX_VECTORS_PER_UPSERT:
         shown = f"got {len(vectors)}" if type(vectors) is list else "got no array"
@@ -60,8 +65,6 @@ def upsert(ctx: Context) -> Response:
             f"vectors, {shown}"
         )
     namespace = resolve_namespace(field(body, "namespace"), ctx.version)
-    store = ctx.store
-    sparse_index = store.vector_type == "sparse"
     ids: list[str] = []
     dense_rows: list[Any] = []
     sparse: list[tuple[np.ndarray, np.ndarray] | None] = []
@@ -84,12 +87,14 @@ def upsert(ctx: Context) -> Response:
                     f"Sparse vector must be provided for a sparse index; vector ID '{vector_id}' "
                     "has no sparse values"
                 )
-        else:
+        elif decoded_values is None:
             dense_rows.append([] if values is None else values)
         sparse.append(parse_sparse(raw_sparse, ctx.version) if raw_sparse is not None else None)
         metas.append(parse_metadata(vector.get("metadata")))
     matrix = None
-    if not sparse_index:
+    if decoded_values is not None:
+        matrix = dense_matrix(decoded_values, ids)
+    elif not sparse_index:
         maybe_booleans = _has_boolean_literal(ctx.raw)
         matrix = parse_dense_batch(dense_rows, store.dense_dimension, ids, maybe_booleans)
     with store.lock:

@@ -237,6 +237,12 @@ def parse_dense_batch(
             if not _numbers_only(values):
                 raise _values_type_error(vector_id)
         raise bad_request("Invalid request: vector values must be numbers")
+    return dense_matrix(array, ids)
+
+
+def dense_matrix(array: np.ndarray, ids: list[str]) -> np.ndarray:
+    """An (n, dimension) array of numbers, one row per id, as stored float32 rows, or 400:
+    finite, and no row all zeros."""
     matrix = _to_float32(array)
     if not np.isfinite(matrix).all():
         raise bad_request("Invalid request: vector values must be finite numbers")
