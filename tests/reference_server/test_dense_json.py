@@ -87,16 +87,17 @@ def test_a_parser_is_reusable_after_a_declined_body() -> None:
     assert decode_dense_upsert(b'{"vectors": [{"id": "a", "values": [0.5, 1]}]}', 2) is not None
 
 
+_ascii = st.characters(max_codepoint=0x7F)
 _scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**64), max_value=2**64),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(st.characters(max_codepoint=0x7F), max_size=4),
+    st.text(_ascii, max_size=4),
 )
 _json = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(st.characters(max_codepoint=0x7F), max_size=3), inner),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(_ascii, max_size=3), inner),
     max_leaves=6,
 )
 _value = st.one_of(
