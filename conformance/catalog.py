@@ -2,7 +2,8 @@
 
 Each `[[behavior]]` has `id`, `area`, `level` (MUST|SHOULD), `statement`, `source` and optionally
 `min_version`/`max_version` (inclusive, `YYYY-MM`), `kinds` (index kinds it applies to: `dense`,
-`sparse`, `hybrid`) and `profile` (`reference-parity`: a decision only the reference server made).
+`sparse`, `hybrid`), `transports` (the data plane's wire forms it exists in: `rest`, `grpc`; default
+both) and `profile` (`reference-parity`: a decision only the reference server made).
 Every suite test names the behaviors it checks with `@pytest.mark.behavior("ID", ...)`; `load`
 rejects a malformed catalog with every problem listed.
 
@@ -31,11 +32,12 @@ DEFAULT_PATH = Path(__file__).with_name("behaviors.toml")
 MARKER = "behavior"
 LEVELS = ("MUST", "SHOULD")
 KINDS = ("dense", "sparse", "hybrid")
+TRANSPORTS = ("rest", "grpc")  # the wire forms of the data plane (`--transport`)
 _AREA_RE = re.compile(r"^[a-z][a-z-]*$")
 _ID_RE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*$")
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}$")
 _REQUIRED = ("id", "area", "level", "statement", "source")
-_OPTIONAL = ("min_version", "max_version", "kinds", "profile")
+_OPTIONAL = ("min_version", "max_version", "kinds", "transports", "profile")
 PARITY = "reference-parity"
 BEHAVIOR_PROFILES = (PARITY,)  # the values of a behavior's `profile` field
 
@@ -57,6 +59,7 @@ class Behavior:
     max_version: str | None = None
     kinds: tuple[str, ...] = ()
     profile: str | None = None
+    transports: tuple[str, ...] = ()
 
     @property
     def parity_only(self) -> bool:
@@ -75,6 +78,11 @@ class Behavior:
         if not self.kinds:
             return True
         return kind in self.kinds or (kind == "hybrid" and "dense" in self.kinds)
+
+    def applies_to_transport(self, transport: str) -> bool:
+        """Whether the behavior exists in a wire form of the data plane (`rest`, `grpc`): a JSON
+        detail exists over REST only, a gRPC status or metadata detail over gRPC only."""
+        return not self.transports or transport in self.transports
 
     def version_range(self) -> str:
         return f"{self.min_version or '…'} to {self.max_version or '…'}"
@@ -135,6 +143,14 @@ def _check(entry: Any, n: int) -> tuple[Behavior | None, list[str]]:
         or any(k not in KINDS for k in kinds)
     ):
         problems.append(f"{where}: kinds must be a non-empty list of {', '.join(KINDS)}")
+    transports = entry.get("transports", [])
+    if (
+        not isinstance(transports, list)
+        or (not transports and "transports" in entry)
+        or any(t not in TRANSPORTS for t in transports)
+        or len(set(transports)) != len(transports)
+    ):
+        problems.append(f"{where}: transports must be a non-empty list of {', '.join(TRANSPORTS)}")
     if "profile" in entry and entry["profile"] not in BEHAVIOR_PROFILES:
         problems.append(f"{where}: profile must be {', '.join(BEHAVIOR_PROFILES)}")
     lo, hi = entry.get("min_version"), entry.get("max_version")
@@ -144,7 +160,7 @@ def _check(entry: Any, n: int) -> tuple[Behavior | None, list[str]]:
         return None, problems
     keys = (*_REQUIRED, "min_version", "max_version", "profile")
     fields = {k: entry[k] for k in keys if k in entry}
-    return Behavior(**fields, kinds=tuple(kinds)), []
+    return Behavior(**fields, kinds=tuple(kinds), transports=tuple(transports)), []
 
 
 def parse(text: str, path: Path | None = None) -> Catalog:

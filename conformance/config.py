@@ -38,6 +38,7 @@ from conformance.options import (
     LEVELS,
     OPTIONS,
     OPTIONS_BY_DEST,
+    REST,
     RUN,
     Option,
     options_for,
@@ -68,6 +69,7 @@ __all__ = [
 
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}(\.[a-z0-9]+)?$")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
+_GRPC_TARGET_RE = re.compile(r"^(https?://[^/\s]+/?|[^:/\s]+:\d{1,5})$")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class TargetConfig:
     target: str | None = None
     api_key: str | None = field(default=None, repr=False)
     api_version: str = DEFAULT_API_VERSION
+    transport: str = REST
+    grpc_target: str | None = None
     control_plane: str | None = None
     allow_create_index: bool = False
     metric: str | None = None
@@ -344,6 +348,16 @@ def _validate(
                 raise ConfigError(f"{src(dest)} applies only to the embedded server (no --target)")
         if values.get("allow_create_index") and not values.get("control_plane"):
             raise ConfigError(f"{src('allow_create_index')} needs --control-plane")
+    if values.get("grpc_target"):
+        if values.get("transport", REST) == REST:
+            raise ConfigError(f"{src('grpc_target')} applies only to --transport grpc")
+        if embedded:
+            raise ConfigError(f"{src('grpc_target')} needs --target (a foreign target)")
+        if not _GRPC_TARGET_RE.match(values["grpc_target"]):
+            raise ConfigError(
+                f"{src('grpc_target')}: {values['grpc_target']!r} is not HOST:PORT or "
+                "http(s)://HOST[:PORT]"
+            )
     if values.get("request_timeout") == 0:
         raise ConfigError(f"{src('request_timeout')}: must be greater than 0")
     if embedded:

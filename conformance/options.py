@@ -12,7 +12,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.catalog import DEFAULT_PROFILE, PROFILES
+from conformance.catalog import DEFAULT_PROFILE, PROFILES, TRANSPORTS
 
 DEFAULT_API_VERSION = "2025-10"
 DEFAULT_PREFIX = "conformance"
@@ -22,6 +22,7 @@ DEFAULT_REPORTS_DIR = "reports"
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 DEFAULT_STALL_AFTER = 5
 LEVELS = ("MUST", "SHOULD")
+REST, GRPC = TRANSPORTS  # the wire forms of the data plane
 ENV_PREFIX = "PINECONE_CONFORMANCE_"
 
 RUN, FUZZ, REPLAY, BENCH = "run", "fuzz", "replay", "bench"
@@ -139,6 +140,23 @@ ALL_OPTIONS: tuple[Option, ...] = (
         "YYYY-MM",
         commands=_SUITE | {REPLAY},
         helps=((REPLAY, "X-Pinecone-Api-Version sent (default: the fuzz session's)"),),
+    ),
+    Option(
+        "transport",
+        "choice",
+        "the data plane's wire form: rest (HTTP and JSON) or grpc (VectorService; the grpc "
+        "extra); behaviors of the other wire form only are not applicable (default rest)",
+        "rest|grpc",
+        choices=TRANSPORTS,
+        default=REST,
+    ),
+    Option(
+        "grpc_target",
+        "str",
+        "where the --target index serves gRPC, HOST:PORT (plaintext) or https://HOST[:PORT] "
+        "(TLS), when not on the index host itself (default: the index host; for the embedded "
+        "server, the address it reports)",
+        "HOST:PORT",
     ),
     Option("control_plane", "url", "control-plane URL; enables the index tests", "URL"),
     Option(

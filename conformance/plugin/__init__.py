@@ -10,7 +10,8 @@ unless a test asks for a suite fixture or carries a `behavior` marker. Its modul
 - `fixtures`: `target`, the `*_space` fixtures, `control_plane`, `data_client`;
 - `recording`: per-phase records, results.json and the reports, the closing summary;
 - `progress`: the `N/M tests done` line of long runs;
-- `signals`: SIGINT and SIGTERM stop the run between tests, and it still reports.
+- `signals`: SIGINT and SIGTERM stop the run between tests, and it still reports;
+- `transport`: a request with no gRPC form makes its test not applicable over gRPC.
 """
 
 pytest_plugins = [
@@ -20,4 +21,5 @@ pytest_plugins = [
     "conformance.plugin.fixtures",
     "conformance.plugin.recording",
     "conformance.plugin.signals",
+    "conformance.plugin.transport",
 ]

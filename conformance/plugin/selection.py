@@ -2,7 +2,8 @@
 
 A suite test without a valid `behavior` marker stops the run (a harness error: the catalog and
 the tests must not drift apart). `--behavior`, `--level` and `--profile` deselect tests; a test
-whose behaviors do not apply to the API version is kept and reported not applicable.
+whose behaviors do not apply to the API version or to the data plane's wire form (`--transport`)
+is kept and reported not applicable.
 """
 
 from __future__ import annotations
@@ -100,6 +101,15 @@ def pytest_collection_modifyitems(
                 pytest.mark.skip(
                     reason=f"{NOT_APPLICABLE_PREFIX}{b.id} applies to API versions "
                     f"{b.version_range()}, not {cfg.api_version}"
+                )
+            )
+        elsewhere = [b for b in behaviors if not b.applies_to_transport(cfg.transport)]
+        if selected and elsewhere and not excluded:
+            b = elsewhere[0]
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"{NOT_APPLICABLE_PREFIX}{b.id} exists over "
+                    f"{' and '.join(b.transports)} only, not over {cfg.transport}"
                 )
             )
     if drop:

@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.config import TargetConfig
+from conformance.options import GRPC
 from conformance.outcomes import ExitCode
 from conformance.redact import redact
 from conformance.target.client import ControlPlaneClient, DataPlaneClient, make_http
+from conformance.target.grpc import missing_reason as grpc_missing_reason
 from conformance.target.indexes import IndexInfo, TemporaryIndexes, index_url
 from conformance.target.launcher import IndexSpec, LaunchError, RunningServer, start_server
 from conformance.target.space import Space
@@ -173,6 +175,7 @@ class SuiteSession:
             (i for i in self.indexes if i.vector_type == "sparse"), None
         )
         self.hybrid = self.hybrid or next((i for i in dense if i.metric == "dotproduct"), None)
+        self._check_transport()
         self.started = True
         return self
 
@@ -296,8 +299,38 @@ class SuiteSession:
         }
 
     def data_client(self, index: IndexInfo) -> DataPlaneClient:
+        """The index's data-plane client, over the run's transport (--transport)."""
         cfg = self.cfg
+        if cfg.transport == GRPC:
+            from conformance.target.grpc.client import GrpcDataPlaneClient  # the grpc extra
+
+            return GrpcDataPlaneClient(
+                self.grpc_address(index), cfg.api_key, cfg.api_version, **self._client_options()
+            )
         return DataPlaneClient(index.host, cfg.api_key, cfg.api_version, **self._client_options())
+
+    def grpc_address(self, index: IndexInfo) -> str:
+        """Where `index` serves gRPC: the address the embedded server reported, --grpc-target
+        for the --target index, else the index host itself (Pinecone serves both there)."""
+        if self.server is not None:
+            reported = self.server.grpc_urls.get(index.name)
+            if reported:
+                return str(reported)
+        if self.cfg.grpc_target and index.host == (self.cfg.target or ""):
+            return self.cfg.grpc_target
+        return index.host
+
+    def _check_transport(self) -> None:
+        """A gRPC run needs the grpc extra, and an embedded server that serves gRPC."""
+        if self.cfg.transport != GRPC:
+            return
+        reason = grpc_missing_reason()
+        if reason is not None:
+            raise TargetError("usage", reason)
+        if self.server is not None and not self.server.grpc_urls:
+            raise TargetError(
+                "usage", "--transport grpc: the embedded server reported no gRPC address"
+            )
 
     def control_client(self) -> ControlPlaneClient | None:
         if self.control_url is None:

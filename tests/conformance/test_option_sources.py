@@ -85,6 +85,8 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "behavior": ("UPSERT-*", ("UPSERT-*",)),
     "extra_target": ("http://127.0.0.1:9/extra", ("http://127.0.0.1:9/extra",)),
     "metric": ("euclidean", "euclidean"),
+    "transport": ("grpc", "grpc"),
+    "grpc_target": ("127.0.0.1:9", "127.0.0.1:9"),
 }
 KIND_SAMPLES: dict[str, tuple[str, Any]] = {
     "url": ("http://127.0.0.1:9/idx/", "http://127.0.0.1:9/idx"),
@@ -110,6 +112,7 @@ CONTEXT: dict[str, list[str]] = {
     "allow_create_index": [*FOREIGN, "--control-plane", "http://127.0.0.1:9"],
     "environment": ["--index-name", "idx"],
     "index_name": ["--environment", "us-east1-gcp"],
+    "grpc_target": [*FOREIGN, "--transport", "grpc"],
 }
 
 

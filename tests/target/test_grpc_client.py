@@ -1,0 +1,239 @@
+"""The gRPC data-plane client: REST requests become VectorService calls and replies come back as
+the REST JSON, statuses by the documented mapping, the key masked, no answer a transport error.
+Driven against a small in-process VectorService that records what it received."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from concurrent import futures
+from typing import Any
+
+import httpx
+import pytest
+
+grpc = pytest.importorskip("grpc")
+
+from google.protobuf import struct_pb2  # noqa: E402
+
+from conformance.redact import MASK  # noqa: E402
+from conformance.target.client import ResponseTooLarge  # noqa: E402
+from conformance.target.grpc import NotExpressible, missing_reason  # noqa: E402
+from conformance.target.grpc.client import (  # noqa: E402
+    GrpcDataPlaneClient,
+    GrpcTransportError,
+    parse_target,
+)
+from conformance.target.grpc.status import http_status  # noqa: E402
+from pinecone_messages import load  # noqa: E402
+
+pb, services = load()
+KEY = "grpc-secret-key-123"
+
+
+class Recording(services.VectorServiceServicer):  # type: ignore[name-defined]
+    """Answers each call with a fixed reply and keeps the requests and their metadata."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any, dict[str, str]]] = []
+
+    def _note(self, name: str, request: Any, context: Any) -> None:
+        metadata = dict(context.invocation_metadata())
+        self.calls.append((name, request, metadata))
+        if metadata.get("api-key") != KEY:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "Unauthorized")
+
+    def Upsert(self, request, context):
+        self._note("Upsert", request, context)
+        return pb.UpsertResponse(upserted_count=len(request.vectors))
+
+    def Query(self, request, context):
+        self._note("Query", request, context)
+        return pb.QueryResponse(matches=[pb.ScoredVector(id="a", score=0.0)], namespace="")
+
+    def Fetch(self, request, context):
+        self._note("Fetch", request, context)
+        if request.namespace == "missing":
+            context.abort(grpc.StatusCode.NOT_FOUND, "Namespace not found")
+        metadata = struct_pb2.Struct()
+        metadata.update({"n": 1, "f": 1.5, "tags": [2, "x"]})
+        vectors = {i: pb.Vector(id=i, metadata=metadata) for i in request.ids}
+        return pb.FetchResponse(vectors=vectors, namespace=request.namespace)
+
+    def Delete(self, request, context):
+        self._note("Delete", request, context)
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, "bad request")
+
+    def DescribeNamespace(self, request, context):
+        self._note("DescribeNamespace", request, context)
+        return pb.NamespaceDescription(name=request.namespace, record_count=5)
+
+    def List(self, request, context):
+        self._note("List", request, context)
+        return pb.ListResponse(vectors=[pb.ListItem(id="x" * 5000)] * 50)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, Recording]]:
+    recording = Recording()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    services.add_VectorServiceServicer_to_server(recording, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield f"127.0.0.1:{port}", recording
+    server.stop(None)
+
+
+@pytest.fixture
+def client(served: tuple[str, Recording]) -> Iterator[GrpcDataPlaneClient]:
+    with GrpcDataPlaneClient(served[0], KEY, "2025-10", timeout=5) as c:
+        yield c
+
+
+def last_call(served: tuple[str, Recording]) -> tuple[str, Any, dict[str, str]]:
+    return served[1].calls[-1]
+
+
+def test_upsert_body_becomes_the_message_and_the_reply_rest_json(client, served):
+    vectors = [
+        {"id": "a", "values": [0.5, 1], "metadata": {"g": "x", "n": 2}},
+        {"id": "b", "values": [1, 0], "sparseValues": {"indices": [3], "values": [0.25]}},
+    ]
+    response = client.upsert(vectors, namespace="ns")
+    assert (response.status, response.json) == (200, {"upsertedCount": 2})
+    name, request, metadata = last_call(served)
+    assert name == "Upsert" and request.namespace == "ns"
+    assert list(request.vectors[0].values) == [0.5, 1.0]
+    assert request.vectors[0].metadata["g"] == "x"
+    assert list(request.vectors[1].sparse_values.indices) == [3]
+    assert metadata["x-pinecone-api-version"] == "2025-10"
+
+
+def test_snake_case_fields_are_accepted_like_the_rest_gateway(client, served):
+    client.query(top_k=3, include_values=True, vector=[0.1, 0.2])
+    request = last_call(served)[1]
+    assert request.top_k == 3 and request.include_values is True
+
+
+def test_query_reply_keeps_rest_presence(client):
+    body = client.query(topK=1, vector=[0.1, 0.2]).json
+    assert body["namespace"] == "" and body["results"] == []
+    assert body["matches"] == [{"id": "a", "score": 0.0, "values": []}]  # no metadata: unset
+
+
+def test_fetch_parameters_and_integral_metadata(client, served):
+    response = client.request(
+        "GET", "/vectors/fetch", params=[("ids", "a"), ("ids", "b"), ("namespace", "ns")]
+    )
+    request = last_call(served)[1]
+    assert list(request.ids) == ["a", "b"] and request.namespace == "ns"
+    vector = response.json["vectors"]["a"]
+    assert vector["metadata"] == {"n": 1, "f": 1.5, "tags": [2, "x"]}
+    assert isinstance(vector["metadata"]["n"], int) and vector["values"] == []
+
+
+def test_namespace_api_replies_keep_proto_names_and_64_bit_strings(client, served):
+    response = client.describe_namespace("a/b c")
+    assert last_call(served)[1].namespace == "a/b c"
+    assert response.json == {"name": "a/b c", "record_count": "5"}
+
+
+@pytest.mark.parametrize(
+    ("call", "status", "code"),
+    [
+        (lambda c: c.delete(ids=["a"]), 400, 3),
+        (lambda c: c.fetch(["a"], namespace="missing"), 404, 5),
+        (
+            lambda c: c.request(
+                "POST", "/vectors/upsert", json={"vectors": []}, headers={"Api-Key": None}
+            ),
+            401,
+            16,
+        ),
+    ],
+    ids=["invalid-argument", "not-found", "unauthenticated"],
+)
+def test_error_codes_map_to_http_statuses_with_the_rpc_status_body(client, call, status, code):
+    response = call(client)
+    assert response.status == status
+    assert response.json["code"] == code and response.json["details"] == []
+    assert response.headers["grpc-status"] == str(code)
+
+
+def test_mapping_table_follows_google_rpc_code():
+    assert [http_status(c) for c in (0, 3, 5, 6, 7, 8, 9, 12, 13, 14, 16)] == [
+        200, 400, 404, 409, 403, 429, 400, 501, 500, 503, 401
+    ]  # fmt: skip
+
+
+def test_wrong_key_travels_as_metadata(client, served):
+    response = client.request(
+        "POST", "/vectors/upsert", json={"vectors": []}, headers={"Api-Key": "wrong"}
+    )
+    assert response.status == 401 and last_call(served)[2]["api-key"] == "wrong"
+
+
+def test_non_finite_floats_reach_the_target(client, served):
+    client.query(topK=1, vector=[math.nan, math.inf])
+    values = list(last_call(served)[1].vector)
+    assert math.isnan(values[0]) and values[1] == math.inf
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("POST", "/query", {"json": {"topK": 1, "unknownField": 1}}),
+        ("POST", "/query", {"json": {"topK": "3"}}),
+        ("POST", "/query", {"json": {"topK": 1.5}}),
+        ("POST", "/query", {"json": {"topK": -1}}),
+        ("POST", "/query", {"json": {"topK": 1, "includeValues": "yes"}}),
+        ("POST", "/vectors/upsert", {"json": [1, 2]}),
+        ("POST", "/vectors/upsert", {"json": {"vectors": [{"id": "a", "metadata": "x"}]}}),
+        ("POST", "/vectors/upsert", {"content": b"{not json"}),
+        ("POST", "/query", {"json": {"topK": 1}, "params": {"namespace": "x"}}),
+        ("GET", "/vectors/list", {"params": {"limit": "abc"}}),
+        ("GET", "/vectors/list", {"params": {"color": "red"}}),
+        ("POST", "/records/namespaces/ns/search", {"json": {}}),
+        ("PUT", "/vectors/upsert", {"json": {"vectors": []}}),
+        ("POST", "/query", {"json": {"topK": 1}, "headers": {"Content-Type": "text/plain"}}),
+    ],
+)
+def test_requests_without_a_grpc_form_are_not_expressible(client, served, method, path, kwargs):
+    sent = len(served[1].calls)
+    with pytest.raises(NotExpressible, match="not expressible over gRPC"):
+        client.request(method, path, **kwargs)
+    assert len(served[1].calls) == sent  # nothing reached the target
+
+
+def test_transcript_masks_the_key_and_names_the_rpc(client):
+    client.request("POST", "/vectors/upsert", json={"vectors": []}, headers={"Api-Key": KEY})
+    text = client.render_transcript()
+    assert KEY not in text and MASK in text
+    assert "/VectorService/Upsert" in text and "REST POST /vectors/upsert" in text
+    assert client.transcript[-1].sent == {"vectors": []}
+
+
+def test_no_answer_is_a_transport_error():
+    unreachable = GrpcDataPlaneClient("127.0.0.1:9", KEY, timeout=2)
+    with unreachable, pytest.raises(httpx.TransportError) as caught:
+        unreachable.describe_index_stats()
+    assert isinstance(caught.value, GrpcTransportError)
+    assert unreachable.transcript[-1].error is not None
+
+
+def test_a_reply_over_the_cap_is_not_read(served):
+    small = GrpcDataPlaneClient(served[0], KEY, timeout=5, max_response_bytes=10_000)
+    with small, pytest.raises(ResponseTooLarge):
+        small.list_ids()
+
+
+def test_targets_with_and_without_tls():
+    assert parse_target("127.0.0.1:5091") == ("127.0.0.1:5091", False)
+    assert parse_target("http://localhost:5081") == ("localhost:5081", False)
+    assert parse_target("https://idx-abc.svc.pinecone.io") == ("idx-abc.svc.pinecone.io:443", True)
+
+
+def test_missing_extra_names_the_install_command(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "grpc", None)
+    reason = missing_reason()
+    assert reason is not None and "pip install 'pinecone-conformance[grpc]'" in reason
