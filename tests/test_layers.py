@@ -98,3 +98,13 @@ def test_shared_messages_import_neither_side() -> None:
         sides = {"conformance", "reference_server"}
         found = [n for n in _imports(path) if n.split(".")[0] in sides]
         assert not found, f"{path.relative_to(ROOT)} imports {found}"
+
+
+def test_the_reference_server_imports_grpc_only_in_its_grpc_package() -> None:
+    """A server run without gRPC (`--no-grpc`, or no `grpc` extra) never loads grpc or protobuf."""
+    grpc_modules = {"grpc", "google", "pinecone_messages"}
+    for path in sorted((ROOT / "reference_server").rglob("*.py")):
+        if "grpc_service" in path.parts:
+            continue
+        found = [n for n in _imports(path) if n.split(".")[0] in grpc_modules]
+        assert not found, f"{path.relative_to(ROOT)} imports {found}"
