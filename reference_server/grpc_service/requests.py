@@ -3,18 +3,24 @@
 Proto3 cannot tell a field left out from one set to its default unless the field is `optional`, so
 a default scalar or an empty list is left out of the REST request, as a client leaving the JSON
 field out; a field with presence (`optional`, or a message) is sent when set, even when empty. The
-dense values are copied as they are: float32 numbers, exact as JSON doubles.
+dense values are copied as they are: float32 numbers, exact as JSON doubles. An upsert whose
+vectors all carry values of one length skips JSON: its values go to the handler as one matrix
+(`RestRequest.decoded`), the rest of its body as the dict JSON would have given.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
 from google.protobuf.json_format import MessageToDict
-from google.protobuf.message import Message
+from google.protobuf.struct_pb2 import ListValue, Struct
+
+from reference_server.errors import bad_request
 
 
 @dataclass(frozen=True)
@@ -24,10 +30,24 @@ class RestRequest:
     body: bytes = b""
     params: list[tuple[str, str]] = field(default_factory=list)
     path: dict[str, Any] = field(default_factory=dict)
+    # An upsert read without JSON: (the body less each vector's values, the values as rows).
+    decoded: tuple[dict[str, Any], np.ndarray] | None = None
 
 
-def _struct(message: Message) -> dict[str, Any]:
-    return MessageToDict(message)
+def _plain(value: Any) -> Any:
+    """A Struct / ListValue / scalar as the value JSON gives; a NaN or infinity is a 400 (JSON
+    has no such number, so REST cannot receive one either)."""
+    if isinstance(value, Struct):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, ListValue):
+        return [_plain(item) for item in value]
+    if type(value) is float and not math.isfinite(value):
+        raise bad_request("Invalid request: numbers must be finite")
+    return value
+
+
+def _struct(message: Struct) -> dict[str, Any]:
+    return _plain(message)
 
 
 def _sparse(message: Any) -> dict[str, Any]:
@@ -48,9 +68,9 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _vector(vector: Any) -> dict[str, Any]:
+def _vector(vector: Any, with_values: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {"id": vector.id}
-    if len(vector.values):
+    if with_values and len(vector.values):
         out["values"] = list(vector.values)
     _set(out, "sparseValues", vector, "sparse_values", _sparse)
     _set(out, "metadata", vector, "metadata", _struct)
@@ -58,10 +78,28 @@ def _vector(vector: Any) -> dict[str, Any]:
 
 
 def upsert(request: Any) -> RestRequest:
-    body: dict[str, Any] = {"vectors": [_vector(v) for v in request.vectors]}
+    """Decoded when every vector has values of one length (the handler checks the dimension)."""
+    vectors = request.vectors
+    lengths = {len(v.values) for v in vectors}
+    if len(lengths) == 1 and 0 not in lengths:
+        body: dict[str, Any] = {"vectors": [_vector(v, with_values=False) for v in vectors]}
+        if request.namespace:
+            body["namespace"] = request.namespace
+        matrix = np.array([np.asarray(v.values, dtype=np.float32) for v in vectors])
+        return RestRequest(decoded=(body, matrix))
+    body = {"vectors": [_vector(v) for v in vectors]}
     if request.namespace:
         body["namespace"] = request.namespace
     return _body(body)
+
+
+def with_values(rest: RestRequest) -> RestRequest:
+    """A decoded upsert as JSON, values back in place (for the handler's own checks)."""
+    assert rest.decoded is not None
+    body, matrix = rest.decoded
+    rows = zip(body["vectors"], matrix, strict=True)
+    vectors = [{**vector, "values": row.tolist()} for vector, row in rows]
+    return _body({**body, "vectors": vectors})
 
 
 def query(request: Any) -> RestRequest:
@@ -75,7 +113,7 @@ def query(request: Any) -> RestRequest:
         body["includeValues"] = True
     if request.include_metadata:
         body["includeMetadata"] = True
-    if len(request.queries):
+    if len(request.queries):  # deprecated: passed on only for the handler to refuse
         body["queries"] = [MessageToDict(q) for q in request.queries]
     if len(request.vector):
         body["vector"] = list(request.vector)

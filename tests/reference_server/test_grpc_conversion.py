@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import orjson
 import pytest
 
@@ -58,10 +59,32 @@ def test_fields_with_presence_are_sent_when_set_even_if_empty() -> None:
 
 def test_float32_values_reach_the_handler_exactly() -> None:
     values = [0.1, 1 / 3, 3.4e38, -1e-30]
-    request = pb.UpsertRequest(vectors=[pb.Vector(id="v", values=values)])
-    sent = body(requests.upsert(request))["vectors"][0]["values"]
+    request = pb.UpsertRequest(vectors=[pb.Vector(id="v", values=values)], namespace="n")
+    rest = requests.upsert(request)
+    assert rest.decoded is not None
+    decoded_body, matrix = rest.decoded
+    assert decoded_body == {"vectors": [{"id": "v"}], "namespace": "n"}
+    assert matrix.dtype == np.float32 and matrix.tolist() == [list(request.vectors[0].values)]
+    sent = body(requests.with_values(rest))["vectors"][0]["values"]
     assert sent == list(request.vectors[0].values)  # the float32 numbers, as doubles
     assert sent != values
+
+
+def test_vectors_of_different_lengths_go_through_json_for_the_handler_to_judge() -> None:
+    request = pb.UpsertRequest(
+        vectors=[pb.Vector(id="a", values=[1.0, 2.0]), pb.Vector(id="b", values=[1.0])]
+    )
+    rest = requests.upsert(request)
+    assert rest.decoded is None
+    assert [len(v["values"]) for v in body(rest)["vectors"]] == [2, 1]
+
+
+def test_metadata_numbers_must_be_finite() -> None:
+    metadata = Struct()
+    metadata.update({"x": float("nan")})
+    with pytest.raises(ApiError) as raised:
+        requests.upsert(pb.UpsertRequest(vectors=[pb.Vector(id="a", metadata=metadata)]))
+    assert raised.value.http_status == 400
 
 
 def test_the_deprecated_queries_field_is_passed_on_for_the_handler_to_refuse() -> None:

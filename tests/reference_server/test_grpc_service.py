@@ -154,6 +154,22 @@ def test_the_same_bad_request_is_refused_with_the_same_code_and_message(
     ("rpc", "request_", "expected"),
     [
         ("Fetch", pb.FetchRequest(), grpc.StatusCode.INVALID_ARGUMENT),
+        ("Upsert", pb.UpsertRequest(), grpc.StatusCode.INVALID_ARGUMENT),
+        (
+            "Upsert",
+            pb.UpsertRequest(vectors=[pb.Vector(id="z", values=[0, 0, 0, 0])]),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
+        (
+            "Upsert",
+            pb.UpsertRequest(vectors=[pb.Vector(id="n", values=[1, float("nan"), 0, 0])]),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
+        (
+            "Upsert",
+            pb.UpsertRequest(vectors=[pb.Vector(id="d", values=[1, 2, 3])]),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
         ("Query", pb.QueryRequest(vector=[1, 0, 0, 0]), grpc.StatusCode.INVALID_ARGUMENT),
         ("Delete", pb.DeleteRequest(), grpc.StatusCode.INVALID_ARGUMENT),
         ("Delete", pb.DeleteRequest(filter=Struct()), grpc.StatusCode.INVALID_ARGUMENT),
