@@ -24,7 +24,11 @@ from conformance.target.space import Space
 
 # Behaviors observable only on a target that rejects a missing or wrong API key.
 AUTH_ENFORCEMENT_BEHAVIORS = frozenset(
-    {"AUTH-DATA-PLANE-REJECTS-BAD-KEY", "AUTH-CONTROL-PLANE-UNAUTHENTICATED"}
+    {
+        "AUTH-DATA-PLANE-REJECTS-BAD-KEY",
+        "AUTH-CONTROL-PLANE-UNAUTHENTICATED",
+        "GRPC-UNAUTHENTICATED",
+    }
 )
 NO_AUTH_ENFORCEMENT_REASON = "the target does not enforce API keys (--no-auth-enforcement)"
 # The clients a test used, whose transcripts are attached to its report when it fails.

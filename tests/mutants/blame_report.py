@@ -35,7 +35,10 @@ def measure(name: str, root: Path, fuzz: bool, attempts: int = 3) -> SuiteRun:
         workdir = root / f"{name}-{attempt}"
         workdir.mkdir(parents=True, exist_ok=True)
         api_version = MUTANTS[name].api_version
-        run = run_suite(name, workdir, api_version=api_version, whole=True, fuzz=fuzz)
+        transport = MUTANTS[name].transport
+        run = run_suite(
+            name, workdir, api_version=api_version, whole=True, fuzz=fuzz, transport=transport
+        )
         if run.returncode in VERDICTS:
             break
         time.sleep(5)

@@ -20,6 +20,7 @@ from tests.mutants import (
     controlplane,
     errors,
     filter_droppers,
+    grpc_wire,
     inference,
     namespaces,
     queries,
@@ -44,4 +45,5 @@ MUTANTS: dict[str, Mutant] = join(
     filter_droppers.GROUP,
     backups.GROUP,
     inference.GROUP,
+    grpc_wire.GROUP,
 )

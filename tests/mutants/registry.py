@@ -2,8 +2,9 @@
 namespaces, versions) declare theirs.
 
 A mutant wraps one index's data plane (`handler`), the control plane (`control`), or replaces the
-API-key layer in front of either (`auth`); `api_version` is the version the suite must speak to
-see the break (default: the suite's own default).
+API-key layer in front of either (`auth`), or wraps one index's gRPC service (`grpc`);
+`api_version` is the version the suite must speak to see the break (default: the suite's own
+default), `transport` the wire form (`--transport`; a `grpc` mutant needs `grpc`).
 
 Each area module keeps its mutants in a `MutantGroup`; `tests.mutants.mutants` joins the groups
 into the one registry the runner and the kill tests read.
@@ -22,6 +23,9 @@ from tests.mutants.asgi import Handler as ControlHandler
 
 AuthFactory = Callable[[ASGIApp, "str | None", str], ASGIApp]
 """Builds the API-key layer in front of one plane's app: (app, api_key, "control" | "data")."""
+GrpcWrapper = Callable[[Any], Any]
+"""Turns one index's reference gRPC service (`reference_server.grpc_service.GrpcService`) into
+the one to serve."""
 
 
 @dataclass
@@ -50,6 +54,8 @@ class Mutant:
     control: ControlHandler | None = None
     auth: AuthFactory | None = None
     api_version: str | None = None
+    grpc: GrpcWrapper | None = None
+    transport: str | None = None
 
     def wrap(self, app: ASGIApp, model: Any) -> ASGIApp:
         """`app` (one index's data plane) with this mutant's handler in front, if it has one."""
@@ -127,6 +133,26 @@ class MutantGroup:
         def register(fn: AuthFactory) -> AuthFactory:
             self.mutants.append(
                 Mutant(name, behaviors, _summary(fn), auth=fn, api_version=api_version)
+            )
+            return fn
+
+        return register
+
+    def grpc(
+        self, name: str, *behaviors: str, api_version: str | None = None
+    ) -> Callable[[GrpcWrapper], GrpcWrapper]:
+        """Register a mutant of each index's gRPC service; the suite runs it over gRPC."""
+
+        def register(fn: GrpcWrapper) -> GrpcWrapper:
+            self.mutants.append(
+                Mutant(
+                    name,
+                    behaviors,
+                    _summary(fn),
+                    grpc=fn,
+                    api_version=api_version,
+                    transport="grpc",
+                )
             )
             return fn
 

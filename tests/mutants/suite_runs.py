@@ -102,11 +102,12 @@ def run_suite(
     whole: bool = False,
     workers: int = 0,
     fuzz: bool = True,
+    transport: str | None = None,
 ) -> SuiteRun:
     """Run the conformance suite against the reference server with `mutant` applied: only the
     tests of `behaviors` when given, speaking `api_version` when given; stopping at the first
     failure unless `whole`; on `workers` xdist workers when more than 0; without the fuzz state
-    machine's test unless `fuzz`."""
+    machine's test unless `fuzz`; over `transport` when given (`--transport`)."""
     tag = "selected" if behaviors else "whole" if whole else "first"
     junit = workdir / f"junit-{tag}.xml"
     reports = workdir / f"reports-{tag}"
@@ -138,6 +139,8 @@ def run_suite(
         args += ["--behavior", behavior]
     if api_version is not None:
         args += ["--api-version", api_version]
+    if transport is not None:
+        args += ["--transport", transport]
     env = {**suite_env(), "PINECONE_CONFORMANCE_REPORTS_DIR": str(reports)}
     started = time.monotonic()
     process = spawn_pytest(args, cwd=REPO, env=env, merge_stderr=True)

@@ -39,15 +39,25 @@ def test_declared_behaviors_are_in_the_catalog(catalog: catalog_mod.Catalog) -> 
 
 
 VERSIONS = sorted({m.api_version for m in MUTANTS.values() if m.api_version})
+# (API version, transport) of every run a mutant gets, the default ones first
+RUNS = sorted(
+    {(None, None)} | {(m.api_version, m.transport) for m in MUTANTS.values()},
+    key=lambda r: (r[1] or "", r[0] or ""),
+)
 
 
-@pytest.mark.parametrize("api_version", [None, *VERSIONS], ids=["default", *VERSIONS])
-def test_reference_passes(tmp_path: Path, api_version: str | None) -> None:
+@pytest.mark.parametrize(
+    ("api_version", "transport"),
+    RUNS,
+    ids=["-".join(filter(None, r)) or "default" for r in RUNS],
+)
+def test_reference_passes(tmp_path: Path, api_version: str | None, transport: str | None) -> None:
     """The control: the runner with no mutant passes the whole suite (at the default API version
-    and at every version a mutant is run with)."""
-    run = run_suite(CONTROL, tmp_path, api_version=api_version)
+    and transport, and at every version and transport a mutant is run with)."""
+    run = run_suite(CONTROL, tmp_path, api_version=api_version, transport=transport)
     assert run.returncode == 0 and not run.failures, (
         f"the unmutated reference failed at {api_version or 'the default version'} "
+        f"over {transport or 'the default transport'} "
         f"(exit {run.returncode}): "
         f"{[f.test for f in run.failures]}\n{run.output[-3000:]}"
     )
@@ -66,7 +76,9 @@ def test_mutant_is_killed(
     """
     mutant = MUTANTS[name]
     declared = expand(mutant.behaviors, catalog)
-    run = run_suite(name, tmp_path, mutant.behaviors, mutant.api_version)
+    run = run_suite(
+        name, tmp_path, mutant.behaviors, mutant.api_version, transport=mutant.transport
+    )
     first = run.failures[0] if run.failures else None
     record_property(VERDICT, f"SURVIVED|{name}|{first.test if first else '-'}")
     assert run.failures and run.returncode in FOUND, (

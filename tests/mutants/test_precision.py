@@ -59,7 +59,14 @@ def test_blame_is_precise(
     (or listed cascade) behaviors."""
     mutant = MUTANTS[name]
     declared = expand(mutant.behaviors, catalog)
-    run = run_suite(name, tmp_path, api_version=mutant.api_version, whole=True, fuzz=False)
+    run = run_suite(
+        name,
+        tmp_path,
+        api_version=mutant.api_version,
+        whole=True,
+        fuzz=False,
+        transport=mutant.transport,
+    )
     first = run.failures[0].test if run.failures else "-"
     record_property(VERDICT, f"SURVIVED|{name}|{first}")
     assert run.killed and set(run.blamed) & declared, (
