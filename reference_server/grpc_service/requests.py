@@ -3,7 +3,8 @@
 Proto3 cannot tell a field left out from one set to its default unless the field is `optional`, so
 a default scalar or an empty list is left out of the REST request, as a client leaving the JSON
 field out; a field with presence (`optional`, or a message) is sent when set, even when empty. The
-dense values are copied as they are: float32 numbers, exact as JSON doubles. An upsert whose
+values are float32 numbers and written as such (orjson's shortest text that reads back as the
+same float32), so the handler sees what a REST client sending those numbers sends. An upsert whose
 vectors all carry values of one length skips JSON: its values go to the handler as one matrix
 (`RestRequest.decoded`), the rest of its body as the dict JSON would have given.
 """
@@ -50,12 +51,17 @@ def _struct(message: Struct) -> dict[str, Any]:
     return _plain(message)
 
 
+def _floats(values: Any) -> np.ndarray:
+    """A `repeated float` as a float32 array (one copy, no Python float per value)."""
+    return np.asarray(values, dtype=np.float32)
+
+
 def _sparse(message: Any) -> dict[str, Any]:
-    return {"indices": list(message.indices), "values": list(message.values)}
+    return {"indices": list(message.indices), "values": _floats(message.values)}
 
 
 def _body(payload: dict[str, Any]) -> RestRequest:
-    return RestRequest(body=orjson.dumps(payload))
+    return RestRequest(body=orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY))
 
 
 def _set(body: dict[str, Any], name: str, message: Any, attr: str, convert: Callable) -> None:
@@ -71,7 +77,7 @@ def _same(value: Any) -> Any:
 def _vector(vector: Any, with_values: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {"id": vector.id}
     if with_values and len(vector.values):
-        out["values"] = list(vector.values)
+        out["values"] = _floats(vector.values)
     _set(out, "sparseValues", vector, "sparse_values", _sparse)
     _set(out, "metadata", vector, "metadata", _struct)
     return out
@@ -85,7 +91,7 @@ def upsert(request: Any) -> RestRequest:
         body: dict[str, Any] = {"vectors": [_vector(v, with_values=False) for v in vectors]}
         if request.namespace:
             body["namespace"] = request.namespace
-        matrix = np.array([np.asarray(v.values, dtype=np.float32) for v in vectors])
+        matrix = np.array([_floats(v.values) for v in vectors])
         return RestRequest(decoded=(body, matrix))
     body = {"vectors": [_vector(v) for v in vectors]}
     if request.namespace:
@@ -98,7 +104,7 @@ def with_values(rest: RestRequest) -> RestRequest:
     assert rest.decoded is not None
     body, matrix = rest.decoded
     rows = zip(body["vectors"], matrix, strict=True)
-    vectors = [{**vector, "values": row.tolist()} for vector, row in rows]
+    vectors = [{**vector, "values": row} for vector, row in rows]
     return _body({**body, "vectors": vectors})
 
 
@@ -116,7 +122,7 @@ def query(request: Any) -> RestRequest:
     if len(request.queries):  # deprecated: passed on only for the handler to refuse
         body["queries"] = [MessageToDict(q) for q in request.queries]
     if len(request.vector):
-        body["vector"] = list(request.vector)
+        body["vector"] = _floats(request.vector)
     _set(body, "sparseVector", request, "sparse_vector", _sparse)
     if request.id:
         body["id"] = request.id
@@ -147,7 +153,7 @@ def update(request: Any) -> RestRequest:
     if request.id:
         body["id"] = request.id
     if len(request.values):
-        body["values"] = list(request.values)
+        body["values"] = _floats(request.values)
     _set(body, "sparseValues", request, "sparse_values", _sparse)
     _set(body, "setMetadata", request, "set_metadata", _struct)
     if request.namespace:
