@@ -11,8 +11,9 @@ affects them alike. For a server it started it also reports the server's CPU tim
 (a figure other load on the machine barely affects) and its peak RSS (VmHWM) against the raw data
 size. On the way to `--records` the same three are measured at 10,000, 25,000, 50,000, 100,000, ...
 records, so the printed table shows how query time grows with the record count; the figures and
-that table are also saved under `--save-dir`. It prints figures only; nothing here asserts a
-wall-clock time.
+that table are also saved under `--save-dir`. Last, upsert and query are measured over REST and
+gRPC side by side when the index serves both (`bench_transports.py`). It prints figures only;
+nothing here asserts a wall-clock time.
 
 Bodies are JSON encoded with orjson straight from the float32 arrays, so each value is written
 as the shortest text that reads back as the same float32 (the six-decimal numbers generated).
@@ -38,6 +39,7 @@ import httpx
 import numpy as np
 import orjson
 
+from conformance import bench_transports
 from conformance.config import ConfigError, add_argparse_options, resolve_options
 from conformance.options import BENCH
 from conformance.redact import redact
@@ -66,6 +68,7 @@ class Target:
     url: str
     api_key: str
     pid: int | None  # set when the bench started the server itself
+    grpc_address: str | None = None  # HOST:PORT of the index's gRPC listener, when known
 
 
 @dataclass
@@ -145,19 +148,19 @@ def _target(args: argparse.Namespace) -> Iterator[Target]:
     if args.target:
         yield Target(args.target.rstrip("/"), args.api_key, None)
         return
-    with _reference_server(args.dimension) as (url, pid):
-        yield Target(url, "bench", pid)
+    with _reference_server(args.dimension) as (url, pid, grpc_address):
+        yield Target(url, "bench", pid, grpc_address)
 
 
 @contextmanager
-def _reference_server(dimension: int) -> Iterator[tuple[str, int]]:
+def _reference_server(dimension: int) -> Iterator[tuple[str, int, str | None]]:
     """Start `python -m reference_server` on free loopback ports; always stop it."""
     try:
         server = start_server([f"bench:{dimension}:cosine"], api_key="bench", timeout=START_TIMEOUT)
     except LaunchError as error:
         raise BenchError(str(error)) from None
     try:
-        yield server.index_urls["bench"], server.pid
+        yield server.index_urls["bench"], server.pid, server.grpc_urls.get("bench")
     finally:
         server.stop()
 
@@ -187,6 +190,18 @@ def _run(args: argparse.Namespace, target: Target) -> Figures:
     with httpx.Client(base_url=target.url, headers=headers, timeout=120.0) as client:
         try:
             _measure(args, client, data, namespace, rng, target, figures)
+            queries = rng.standard_normal((args.queries, args.dimension)).astype(np.float32)
+            meter = _ServerMeter(target.pid)
+            bench_transports.compare(
+                target.url,
+                target.grpc_address,
+                target.api_key,
+                data,
+                queries,
+                namespace,
+                meter.cpu if target.pid is not None else None,
+                figures.say,
+            )
         finally:
             with contextlib.suppress(httpx.HTTPError):  # cleanup must not hide the real error
                 client.post("/vectors/delete", json={"deleteAll": True, "namespace": namespace})
