@@ -211,6 +211,7 @@ def finish(session: pytest.Session, run: ConformanceRun, exitstatus: int) -> dic
             "control_plane": results.redact_url(cfg.control_plane),
         },
         "api_version": cfg.api_version,
+        "transport": cfg.transport,
         "profile": gating.profile,
         "level": cfg.level,
         "strict": gating.strict,

@@ -21,6 +21,7 @@ from typing import Any
 
 from conformance import outcomes as oc
 from conformance.outcomes import OUTCOMES
+from conformance.results.compare import transport_of
 
 # How each outcome of the vocabulary shows: (label, css class). Columns follow OUTCOMES' order.
 _DISPLAY: dict[str, tuple[str, str]] = {
@@ -137,6 +138,7 @@ def _facts(results: Mapping[str, Any]) -> str:
         ("Target", url),
         ("Control plane", target.get("control_plane")),
         ("API version", results.get("api_version")),
+        ("Transport", transport_of(results)),
         ("Profile", results.get("profile")),
         ("Level", results.get("level")),
         ("Strict", "yes" if results.get("strict") else None),

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance import outcomes as oc
+from conformance.results.compare import transport_of
 
 ERRORS = (oc.HARNESS_ERROR, oc.CLEANUP_ERROR, oc.TARGET_UNAVAILABLE)
 SKIPPED = (oc.NOT_APPLICABLE, oc.EXPECTED_FAILURE, oc.NOT_RUN)
@@ -62,6 +63,7 @@ def _properties(results: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("target_url", target.get("url")),
         ("target_embedded", target.get("embedded")),
         ("api_version", results.get("api_version")),
+        ("transport", transport_of(results)),
         ("profile", results.get("profile")),
         ("level", results.get("level")),
         ("strict", results.get("strict")),

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance import outcomes as oc
+from conformance.results.compare import transport_of
 
 ICONS = {
     "conformant": "✅",
@@ -62,7 +63,8 @@ def render_summary(results: Mapping[str, Any]) -> str:
         f"{results.get('verdict_reason', '')} (exit code {results.get('exit_code')}).",
         "",
         f"Target `{target.get('url') or 'embedded reference server'}`, API version "
-        f"`{results.get('api_version')}`, profile `{results.get('profile')}`, level "
+        f"`{results.get('api_version')}`, transport `{transport_of(results)}`, profile "
+        f"`{results.get('profile')}`, level "
         f"`{results.get('level')}`, suite {results.get('suite_version')}, run "
         f"`{results.get('run_id')}`.",
         "",

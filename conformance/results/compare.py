@@ -1,4 +1,5 @@
-"""Which behaviors differ between two runs (two servers, or two versions of one server)."""
+"""Which behaviors differ between two runs (two servers, two versions of one server, or one
+server's two wire forms: a REST run and a gRPC run of it, whose disagreements are findings)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,16 @@ from typing import Any
 from conformance import outcomes as oc
 
 ABSENT = "absent"
+DEFAULT_TRANSPORT = "rest"  # runs recorded before the transport was an option spoke REST
+
+
+def transport_of(results: Mapping[str, Any]) -> str:
+    """The data plane's wire form a run spoke (`rest` or `grpc`)."""
+    options = results.get("options")
+    given = results.get("transport") or (
+        options.get("transport") if isinstance(options, Mapping) else None
+    )
+    return str(given or DEFAULT_TRANSPORT)
 
 
 def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -52,7 +63,7 @@ def _change(before: str, after: str) -> str:
 
 def _label(results: Mapping[str, Any], fallback: str) -> str:
     target = (results.get("target") or {}).get("url") or "embedded"
-    return f"{fallback} ({target}, {results.get('run_id')})"
+    return f"{fallback} ({target} over {transport_of(results)}, {results.get('run_id')})"
 
 
 def render(a: Mapping[str, Any], b: Mapping[str, Any], fmt: str = "text") -> str:
@@ -63,6 +74,12 @@ def render(a: Mapping[str, Any], b: Mapping[str, Any], fmt: str = "text") -> str
         {x["id"] for x in a.get("behaviors", [])} & {x["id"] for x in b.get("behaviors", [])}
     )
     head = f"{len(rows)} behaviors differ between A and B ({same} in both runs)"
+    ta, tb = transport_of(a), transport_of(b)
+    if ta != tb:
+        head += (
+            f"; A spoke {ta} and B {tb}: where both wire forms apply, a difference is the two "
+            "wire forms of the data plane disagreeing"
+        )
     if fmt == "markdown":
         lines = [
             "## Conformance comparison",

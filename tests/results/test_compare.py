@@ -51,3 +51,20 @@ def test_command_text_and_markdown(tmp_path) -> None:
     assert "UPSERT-IDEMPOTENT" in text.stdout and "regressed" in text.stdout
     md = subprocess.run([*command, "--format", "markdown"], capture_output=True, text=True)
     assert "| `UPSERT-OVERWRITES` | MUST | failed | passed | fixed |" in md.stdout
+
+
+def test_a_rest_and_a_grpc_run_of_one_server_side_by_side() -> None:
+    """Each run is labelled with its wire form (REST for a run recorded before the option), and
+    the heading says a difference is the two wire forms disagreeing."""
+    rest = results.load(SAMPLE)
+    rest.pop("transport", None)
+    grpc = _variant()
+    grpc["transport"] = "grpc"
+    assert compare.transport_of(rest) == "rest" and compare.transport_of(grpc) == "grpc"
+    text = compare.render(rest, grpc)
+    assert "over rest" in text and "over grpc" in text
+    assert "A spoke rest and B grpc" in text
+    assert "A spoke" not in compare.render(rest, rest)
+    from conformance.report.summary import render_summary
+
+    assert "transport `grpc`" in render_summary(grpc)
