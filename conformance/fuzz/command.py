@@ -138,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             cfg.api_version,
             http,
             consistency_timeout=cfg.consistency_timeout,
+            default_namespace=cfg.embedded,
+            details=True,
             prefix=cfg.namespace_prefix,
             run_id=short_id,
         )

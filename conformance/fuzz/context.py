@@ -60,6 +60,10 @@ def failure_type(signature: str) -> type[TargetMismatch]:
 
 
 def classify(problem: str) -> str:
+    """The kind of a problem: a catalog behavior's id when the check blames one (`[ID] ...`),
+    else transport, 5xx or mismatch."""
+    if problem.startswith("[") and "] " in problem:
+        return problem[1 : problem.index("] ")]
     if problem.startswith("no HTTP response"):
         return "transport"
     if problem.startswith("server error"):
@@ -75,7 +79,7 @@ class Failure:
     problem: str
     steps: list[dict[str, Any]]
     index: IndexInfo
-    suffixes: list[str]
+    suffixes: list[str | None]  # None: the default namespace
     n: int = 0
     files: list[str] = field(default_factory=list)
     first_example: int = 0  # how many examples the session had run when it first showed
@@ -91,6 +95,11 @@ class FuzzContext:
     api_version: str
     http: httpx.Client
     consistency_timeout: float = 0.0
+    # the session owns the target (an embedded server): the default namespace is its to use
+    default_namespace: bool = False
+    # judge the documented details each blamed on a behavior of its own (response fields,
+    # headers, error texts, legacy bindings); off in the suite, whose focused tests judge them
+    details: bool = False
     prefix: str = "conformance"
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     hard_deadline: float = math.inf
@@ -103,6 +112,9 @@ class FuzzContext:
     op_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     found: dict[str, Failure] = field(default_factory=dict)
     leftover: set[tuple[str, str]] = field(default_factory=set)
+    # behaviors whose deviation the session has reported: later checks leave them out, so one
+    # missing field does not hide every other deviation
+    waived: set[str] = field(default_factory=set)
     # Set by a signal handler (Ctrl-C, SIGTERM): steps stop reaching the target, the session ends
     # after the current chunk and keeps what it found. A flag rather than KeyboardInterrupt, which
     # can be swallowed when it lands inside a garbage-collector callback.

@@ -49,7 +49,8 @@ class InvalidRequest(TypedDict, total=False):
     content: str | bytes  # a body sent verbatim (non-finite numbers, garbage)
     params: list[list[Any]]  # query-string pairs of a GET
     slot: int | None  # the namespace slot it targets (None: no namespace)
-    ns_in: Literal["json", "content", "params"]  # where the namespace is filled in
+    ns_in: Literal["json", "content", "params", "name"]  # where the namespace is filled in
+    name_suffix: str  # with ns_in "name": appended to the slot's namespace
 
 
 BAD_FILTERS: tuple[Any, ...] = (
@@ -544,6 +545,23 @@ def c_stats_filter(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
     return {"method": "POST", "path": "/describe_index_stats", "json": {"filter": flt}}
 
 
+# -- namespaces ------------------------------------------------------------------------------------
+@case(lambda s: s.filter_writes)
+def c_namespace_bad_schema(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
+    """A namespace created with a schema field whose `filterable` is not true (its name: the
+    main namespace's plus `-schema`, which does not exist)."""
+    filterable = draw(st.sampled_from((False, "true", 1)))
+    body = {"schema": {"fields": {"genre": {"filterable": filterable}}}}
+    return {
+        "method": "POST",
+        "path": "/namespaces",
+        "json": body,
+        "slot": 0,
+        "ns_in": "name",
+        "name_suffix": "-schema",
+    }
+
+
 # -- not JSON at all ------------------------------------------------------------------------------
 @case()
 def c_garbage_body(draw: st.DrawFn, shape: Shape) -> InvalidRequest:
@@ -595,3 +613,43 @@ def invalid_requests(
 def is_write(step: Mapping[str, Any]) -> bool:
     """Could this request have changed stored data if the target wrongly accepted it?"""
     return step.get("path") in WRITE_PATHS
+
+
+# -- documented wording ---------------------------------------------------------------------------
+METADATA_TYPE_MESSAGE = "Metadata value must be a string, number, boolean or list of strings"
+ZERO_VECTOR_MESSAGE = "Dense vectors must contain at least one non-zero value"
+
+
+def _dimension_message(n: int, d: int) -> list[str]:
+    return [f"Vector dimension {n} does not match the dimension of the index {d}"]
+
+
+def documented_message(name: str, step: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    """The expectation fields of a case whose rejection the documentation details: its text
+    (`message` fragments, `message_tag`) or its status (`status`, `status_tag`); else none (any
+    4xx with any message passes)."""
+    if name == "upsert-body-too-large":
+        return {"status": 413, "status_tag": "UPSERT-BODY-LIMIT-413"}
+    body = step.get("json")
+    vectors = body.get("vectors") if isinstance(body, dict) else None
+    bad = vectors[-1] if isinstance(vectors, list) and vectors else {}
+    if name == "upsert-dimension" and bad.get("values"):
+        return _message(
+            "UPSERT-ERROR-MESSAGES", _dimension_message(len(bad["values"]), shape.dimension)
+        )
+    if name == "query-dimension" and isinstance(body, dict) and body.get("vector"):
+        fragments = _dimension_message(len(body["vector"]), shape.dimension)
+        return _message("ERRORS-DIMENSION-MESSAGE", fragments)
+    if name == "upsert-zero-vector" and not any(bad.get("values") or [1]):
+        return _message("UPSERT-ERROR-MESSAGES", [ZERO_VECTOR_MESSAGE])
+    if name == "upsert-metadata-too-large":
+        parts = ["Metadata size is ", " bytes, which exceeds the limit of 40960 bytes per vector"]
+        return _message("UPSERT-ERROR-MESSAGES", parts)
+    meta = bad.get("metadata")
+    if name == "upsert-bad-metadata" and isinstance(meta, dict) and "k" in meta:
+        return _message("UPSERT-ERROR-MESSAGES", [METADATA_TYPE_MESSAGE])
+    return {}
+
+
+def _message(tag: str, fragments: list[str]) -> dict[str, Any]:
+    return {"message": fragments, "message_tag": tag}

@@ -19,9 +19,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 
 from conformance.fuzz.context import Failure, classify, current, delete_all, failure_type
 from conformance.fuzz.grounded import FRESH_SHARE, operators_of, pick, prefix_of, state_filter
-from conformance.fuzz.invalid_requests import InvalidRequest, invalid_requests, is_write
+from conformance.fuzz.invalid_requests import (
+    InvalidRequest,
+    documented_message,
+    invalid_requests,
+    is_write,
+)
 from conformance.fuzz.model import IndexModel
-from conformance.fuzz.open_cases import SPEC_2026_07, outcome_open
+from conformance.fuzz.open_cases import SPEC_2026_07, outcome_open, should_reject
 from conformance.fuzz.strategies import (
     batch_limit,
     dense_vectors,
@@ -37,6 +42,13 @@ from conformance.target.indexes import IndexInfo
 
 VANISH_UNTIL = "2026-04"  # last version where deleting every record removes the namespace
 SLOTS = st.sampled_from((0, 0, 0, 1))  # mostly the main namespace, sometimes the second one
+# with the default namespace (an embedded target): sometimes that one too
+SLOTS_WITH_DEFAULT = st.sampled_from((0, 0, 0, 1, 2))
+DEFAULT_SLOT = 2
+ALIAS_FROM = "2025-04"  # `__default__` names the default namespace
+STATS_INDEX_FIELDS_FROM = "2025-01"  # `metric` and `vectorType` in describe_index_stats
+NAMESPACES_API_FROM = "2025-04"
+CREATE_NAMESPACE_FROM = "2025-10"
 # strategies built once (building and validating them per draw dominated the step time)
 BATCH_MAX, BULK_MIN, BULK_MAX = 4, 101, 130  # a bulk upsert fills more than a default page
 BATCH = st.integers(1, BATCH_MAX)
@@ -56,8 +68,38 @@ METADATA_CHOICE = st.integers(0, 5)  # none, {}, any metadata, or (3 to 5) filte
 HYBRID_CHOICE = st.integers(0, 4)
 SET_METADATA = metadata(allow_null=False).filter(bool)
 UNCOUNTED = ("invalid-", "open-")  # operations whose filters are not counted as coverage
-# The legacy bindings (DELETE /vectors/delete, GET /describe_index_stats) are SHOULD behaviors
-# with tests of their own; the model's agreement is a MUST, so the machine does not send them.
+DELETED = {"type": "ok", "empty": "DELETE-RESPONSE-EMPTY"}  # a delete's reply is `{}`
+# The legacy bindings (DELETE /vectors/delete, GET /describe_index_stats) are SHOULD behaviors:
+# sometimes sent instead of the POST, any problem of theirs blamed on that behavior alone.
+LEGACY_SHARE = st.integers(0, 5)
+
+
+# Header variants of a request (conformance/repro/runtime.py), each the point of one behavior;
+# a step sent with one that fails is sent again without it, and only a plain send that passes
+# blames the variant.
+VARIANT_BEHAVIORS = {
+    "key-lower": "AUTH-KEY-HEADER-CASE-INSENSITIVE",
+    "key-upper": "AUTH-KEY-HEADER-CASE-INSENSITIVE",
+    "no-version": "AUTH-VERSION-HEADER-OPTIONAL",
+    "legacy-agent": "AUTH-CLIENT-HEADERS-IGNORED",
+    "accept-any": "AUTH-CLIENT-HEADERS-IGNORED",
+    "form-type": "SEED-UPSERT-FORM-CONTENT-TYPE",
+}
+# which operations may carry which variants (without the version header a target may serve
+# another API version, so only reads whose answer is the same in every version go without it)
+VARIANTS_OF = {
+    "query": ("key-lower", "key-upper", "no-version", "legacy-agent", "accept-any"),
+    "fetch": ("key-lower", "key-upper", "no-version", "legacy-agent", "accept-any"),
+    "list": ("key-lower", "key-upper", "no-version", "legacy-agent", "accept-any"),
+    "upsert": ("key-lower", "legacy-agent", "form-type"),
+}
+VARIANT_SHARE = st.integers(0, 5)  # 0: the step is sent with a header variant
+SPELLINGS = st.sampled_from(("omit", "empty", "alias"))
+NS_LIMIT = st.sampled_from((None, 1, 2, 3))
+
+
+def _printable(name: str) -> bool:
+    return bool(name) and all(" " <= c <= "~" for c in name)
 
 
 def _post(path: str, body: dict[str, Any], slot: int) -> dict[str, Any]:
@@ -76,7 +118,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self.ctx = current()
         self.ctx.examples += 1
         self.names = [self.ctx.next_namespace()]
-        self.suffixes = [""]
+        self.suffixes: list[str | None] = [""]
         self.trace: list[dict[str, Any]] = []
         self.known: list[str] = []
         self.touched: set[int] = set()
@@ -84,6 +126,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self.model = IndexModel(None, "cosine")
         self.most_excluded = 0  # by one filter of this example (a target of the search)
         self.excluded = 0  # records the last drawn filter excludes, counted when it is sent
+        self.slots = SLOTS
 
     # -- setup ----------------------------------------------------------------------------------
     @initialize(which=st.integers(0, 7), suffix=namespace_suffixes(), data=st.data())
@@ -95,7 +138,14 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self.model = IndexModel(self.shape.dimension, self.shape.metric, self.shape.vector_type)
         self.suffixes.append(suffix)
         self.names.append(self.names[0] + suffix)
-        self._upsert(0, self._batch(data, data.draw(SEED_BATCH)))
+        if self.ctx.default_namespace:
+            # the default namespace starts empty: the session owns the target
+            self.slots = SLOTS_WITH_DEFAULT
+            self.suffixes.append(None)
+            self.names.append("")
+            step = _post("/vectors/delete", {"deleteAll": True}, DEFAULT_SLOT)
+            self._run("delete-all", step, {"type": "ok"}, False, data)
+        self._upsert(0, self._batch(data, data.draw(SEED_BATCH)), data)
 
     @property
     def dense(self) -> bool:
@@ -115,12 +165,28 @@ class DataPlaneMachine(RuleBasedStateMachine):
             self.ctx.leftover.discard((self.index.host, self.names[slot]))
 
     # -- execution ------------------------------------------------------------------------------
-    def _run(self, op: str, step: Mapping[str, Any], expect: dict[str, Any], read: bool) -> None:
-        """Send a step to the target and check its response against `expect`."""
+    def _run(
+        self,
+        op: str,
+        step: Mapping[str, Any],
+        expect: dict[str, Any],
+        read: bool,
+        data: st.DataObject | None = None,
+    ) -> None:
+        """Send a step to the target and check its response against `expect` (with `data`, a
+        step may address the default namespace in any of its spellings and carry a header
+        variant)."""
         ctx = self.ctx
         if ctx.stop_requested:
             return  # the session is stopping: finish this example without touching the target
-        step = {**step, "op": op, "read": read, "expect": expect}
+        step = {**step, "op": op, "read": read}
+        if data is not None:
+            step, expect = self._vary(op, step, expect, data)
+        if not ctx.details:
+            expect = {**expect, "waive": "*"}
+        elif ctx.waived:
+            expect = {**expect, "waive": sorted(ctx.waived)}
+        step["expect"] = expect
         self.trace.append(step)
         if not read and step.get("slot") is not None:
             self.touched.add(step["slot"])
@@ -137,6 +203,9 @@ class DataPlaneMachine(RuleBasedStateMachine):
         problem, _ = run_step(
             ctx.http, self.index.host, ctx.auth, step, self.names, ctx.consistency_timeout
         )
+        if problem is not None and step.get("variant"):
+            problem, step = self._blame_variant(step, problem)
+            self.trace[-1] = step
         ctx.op_seconds[op] += time.perf_counter() - started
         if problem is None:
             return
@@ -156,6 +225,44 @@ class DataPlaneMachine(RuleBasedStateMachine):
             f"{signature}: step {len(self.trace)} {describe(step)}\n  {problem}"
         )
 
+    def _vary(
+        self, op: str, step: dict[str, Any], expect: dict[str, Any], data: st.DataObject
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The step's spelling of the default namespace and its header variant, drawn."""
+        default = step.get("slot") == DEFAULT_SLOT and self.ctx.default_namespace
+        if default and step.get("ns_in") in ("json", "params"):
+            spelling = data.draw(SPELLINGS)
+            if spelling == "alias" and self.ctx.api_version < ALIAS_FROM:
+                spelling = "empty"
+            step["default_as"] = spelling
+            if spelling == "alias":
+                expect = {**expect, "echo_tag": "VERSIONS-DEFAULT-NAMESPACE-ECHO"}
+            elif spelling == "omit" and op == "fetch":
+                expect = {**expect, "echo_tag": "FETCH-DEFAULT-NAMESPACE"}
+            else:
+                expect = {**expect, "echo_tag": "NAMESPACES-DEFAULT-EMPTY-OR-OMITTED"}
+        variants = [
+            v
+            for v in VARIANTS_OF.get(op, ())
+            if VARIANT_BEHAVIORS[v] not in self.ctx.waived and not (default and v == "no-version")
+        ]
+        if variants and self.ctx.details and data.draw(VARIANT_SHARE) == 0:
+            step["variant"] = data.draw(st.sampled_from(variants))
+        return step, expect
+
+    def _blame_variant(self, step: dict[str, Any], problem: str) -> tuple[str | None, dict]:
+        """A step that failed with a header variant, sent again without it (reads and upserts
+        may be repeated): if that passes, the variant is to blame; else the plain step is."""
+        plain = {k: v for k, v in step.items() if k != "variant"}
+        ctx = self.ctx
+        control, _ = run_step(
+            ctx.http, self.index.host, ctx.auth, plain, self.names, ctx.consistency_timeout
+        )
+        if control is not None:
+            return control, plain
+        tag = VARIANT_BEHAVIORS[step["variant"]]
+        return f"[{tag}] with header variant {step['variant']!r}: {problem}", step
+
     def _settle(self, slot: int) -> None:
         """On an eventually consistent target, wait until the namespace shows the model's state
         (a filter-based write acts on what is visible)."""
@@ -173,7 +280,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         full = [s for s in range(len(self.names)) if self.model.records(str(s))]
         if full and data.draw(FRESH_SHARE) > 0:
             return int(data.draw(st.sampled_from(full)))
-        return int(data.draw(SLOTS))
+        return int(data.draw(self.slots))
 
     def _id(self, data: st.DataObject, slot: int | None = None) -> str:
         """An id: mostly one the namespace of `slot` holds, else one seen before or a fresh one."""
@@ -231,12 +338,12 @@ class DataPlaneMachine(RuleBasedStateMachine):
     # -- writes ---------------------------------------------------------------------------------
     @rule(data=st.data())
     def upsert(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
+        slot = data.draw(self.slots)
         if data.draw(BULK_SHARE) == 0 and batch_limit(self.shape.dimension, BULK_MIN) == BULK_MIN:
             records = self._bulk(data, batch_limit(self.shape.dimension, data.draw(BULK)))
         else:
             records = self._batch(data, data.draw(BATCH))
-        self._upsert(slot, records)
+        self._upsert(slot, records, data)
 
     @rule(data=st.data())
     def upsert_more(self, data: st.DataObject) -> None:
@@ -249,10 +356,11 @@ class DataPlaneMachine(RuleBasedStateMachine):
         drawn = [self._record(data) for _ in range(batch_limit(self.shape.dimension, n))]
         return list({r["id"]: r for r in drawn}.values())
 
-    def _upsert(self, slot: int, records: list[dict[str, Any]]) -> None:
+    def _upsert(self, slot: int, records: list[dict[str, Any]], data: st.DataObject) -> None:
         count = self.model.upsert(str(slot), records)
         expect = {"type": "ok", "body": {"upsertedCount": count}}
-        self._run("upsert", _post("/vectors/upsert", {"vectors": records}, slot), expect, False)
+        step = _post("/vectors/upsert", {"vectors": records}, slot)
+        self._run("upsert", step, expect, False, data)
 
     @rule(data=st.data())
     def update(self, data: st.DataObject) -> None:
@@ -275,7 +383,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         )
         # the reply to an update by id is `{}`: no `matchedRecords` (UPDATE-BY-ID-RESPONSE)
         expect = {"type": "ok", "body": {"matchedRecords": None}}
-        self._run("update", _post("/vectors/update", body, slot), expect, False)
+        self._run("update", _post("/vectors/update", body, slot), expect, False, data)
 
     @precondition(lambda self: self.ctx.filter_writes)
     @rule(data=st.data())
@@ -289,7 +397,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         count = self.model.update_by_filter(str(slot), flt, meta, dry)
         body = {"filter": flt, "setMetadata": meta, **({"dryRun": True} if dry else {})}
         expect = {"type": "ok", "body": {"matchedRecords": count}}
-        self._run("update-by-filter", _post("/vectors/update", body, slot), expect, False)
+        self._run("update-by-filter", _post("/vectors/update", body, slot), expect, False, data)
 
     def _write_filter(self, data: st.DataObject, slot: int) -> dict[str, Any] | None:
         """A filter for a write in `slot`, or None when which records it selects there is
@@ -304,14 +412,22 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self._settle(slot)
         ids = [self._id(data, slot) for _ in range(data.draw(BATCH))]
         self.model.delete_ids(str(slot), ids)
-        self._run("delete-ids", _post("/vectors/delete", {"ids": ids}, slot), {"type": "ok"}, False)
+        if self.ctx.details and data.draw(LEGACY_SHARE) == 0:
+            # the legacy binding: DELETE with the ids and namespace as query parameters
+            params: list[list[Any]] = [["ids", i] for i in ids]
+            step = {**_get("/vectors/delete", params, slot), "method": "DELETE"}
+            legacy = {**DELETED, "blame": "DELETE-LEGACY-METHOD"}
+            self._run("delete-ids-legacy", step, legacy, False, data)
+            return
+        step = _post("/vectors/delete", {"ids": ids}, slot)
+        self._run("delete-ids", step, DELETED, False, data)
 
     @rule(data=st.data())
     def delete_all(self, data: st.DataObject) -> None:
-        slot = data.draw(SLOTS)
+        slot = data.draw(self.slots)
         self.model.delete_all(str(slot))
         step = _post("/vectors/delete", {"deleteAll": True}, slot)
-        self._run("delete-all", step, {"type": "ok"}, False)
+        self._run("delete-all", step, DELETED, False, data)
 
     @rule(data=st.data())
     def delete_by_filter(self, data: st.DataObject) -> None:
@@ -321,7 +437,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
             return
         self.model.delete_filter(str(slot), flt)
         step = _post("/vectors/delete", {"filter": flt}, slot)
-        self._run("delete-by-filter", step, {"type": "ok"}, False)
+        self._run("delete-by-filter", step, DELETED, False, data)
 
     # -- reads ----------------------------------------------------------------------------------
     @rule(data=st.data())
@@ -334,7 +450,8 @@ class DataPlaneMachine(RuleBasedStateMachine):
             "dense": self.dense,
             "slot": slot,
         }
-        self._run("fetch", _get("/vectors/fetch", [["ids", i] for i in ids], slot), expect, True)
+        step = _get("/vectors/fetch", [["ids", i] for i in ids], slot)
+        self._run("fetch", step, expect, True, data)
 
     @rule(data=st.data())
     def query(self, data: st.DataObject) -> None:
@@ -383,7 +500,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         )
         expect = {
             "type": "query",
-            "candidates": [[c.id, c.score, c.tol, c.optional] for c in cands],
+            "candidates": [[c.id, c.score, c.tol, c.optional, c.zero] for c in cands],
             "top_k": body["topK"],
             "order": "asc" if self.shape.metric == "euclidean" and self.dense else "desc",
             "include_values": bool(body.get("includeValues")),
@@ -393,7 +510,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
         }
         if expect["include_values"] or expect["include_metadata"]:
             expect["records"] = self.model.fetch(ns, [c.id for c in cands])
-        self._run("query", _post("/query", body, slot), expect, True)
+        self._run("query", _post("/query", body, slot), expect, True, data)
 
     @rule(data=st.data())
     def list_ids(self, data: st.DataObject) -> None:
@@ -405,8 +522,8 @@ class DataPlaneMachine(RuleBasedStateMachine):
             params.append(["limit", limit])
         step = {**_get("/vectors/list", params, slot), "kind": "pages"}
         ids = self.model.list_ids(str(slot), prefix)
-        expect = {"type": "list", "ids": ids, "limit": limit or 100}
-        self._run("list", step, expect, True)
+        expect = {"type": "list", "ids": ids, "limit": limit or 100, "slot": slot}
+        self._run("list", step, expect, True, data)
 
     @precondition(lambda self: self.ctx.filter_writes)
     @rule(data=st.data())
@@ -426,9 +543,10 @@ class DataPlaneMachine(RuleBasedStateMachine):
             "limit": limit or 100,
             "dense": self.dense,
             "vectors": self.model.fetch(str(slot), ids + maybe),
+            "slot": slot,
         }
         step = {**_post("/vectors/fetch_by_metadata", body, slot), "kind": "pages"}
-        self._run("fetch-by-metadata", step, expect, True)
+        self._run("fetch-by-metadata", step, expect, True, data)
 
     @rule(data=st.data())
     def stats(self, data: st.DataObject) -> None:
@@ -439,15 +557,93 @@ class DataPlaneMachine(RuleBasedStateMachine):
             "dimension": self.index.dimension,
             # an emptied namespace leaves stats up to 2026-04; later it may stay listed with 0
             "vanish": self.ctx.api_version <= VANISH_UNTIL,
+            "sparse": not self.dense,
         }
+        if self.ctx.api_version >= STATS_INDEX_FIELDS_FROM:
+            expect["metric"] = self.index.metric
+            expect["vector_type"] = self.index.vector_type
+        if self.ctx.details and data.draw(LEGACY_SHARE) == 0:  # the legacy binding: GET
+            step: dict[str, Any] = {"method": "GET", "path": "/describe_index_stats"}
+            self._run("stats-legacy-get", step, {**expect, "blame": "STATS-LEGACY-GET"}, True)
+            return
         # `{}` and `{"filter": {}}` are both an unfiltered request (STATS-EMPTY-FILTER-OK)
         body: dict[str, Any] = data.draw(st.sampled_from(({}, {"filter": {}})))
         step = {"method": "POST", "path": "/describe_index_stats", "json": body}
         self._run("stats", step, expect, True)
 
-    @rule(slot=SLOTS)
-    def check_namespace(self, slot: int) -> None:
-        self._check_state(slot)
+    @rule(data=st.data())
+    def check_namespace(self, data: st.DataObject) -> None:
+        self._check_state(data.draw(self.slots))
+
+    # -- the namespaces API ---------------------------------------------------------------------
+    def _listed(self, slot: int) -> int | None:
+        """What a namespaces listing must say of `slot`: its record count, None when it does
+        not exist, -1 when either (emptied by deletes, or gone where stats may keep it)."""
+        ns = str(slot)
+        exists = self.model.exists(ns)
+        if exists:
+            return self.model.count(ns)
+        if exists is None or self.ctx.api_version > VANISH_UNTIL:
+            return -1
+        return None
+
+    def _named_slots(self) -> list[int]:
+        """The slots the namespaces API addresses by name: not the default namespace, nor a name
+        with control characters (how a path segment decoded to one is read is undocumented)."""
+        return [s for s in range(len(self.names)) if _printable(self.names[s])]
+
+    @precondition(lambda self: self.ctx.api_version >= NAMESPACES_API_FROM)
+    @rule(data=st.data())
+    def list_namespaces(self, data: st.DataObject) -> None:
+        """The example's namespaces, listed by their common prefix (the main namespace's name)."""
+        limit = data.draw(NS_LIMIT)
+        params: list[list[Any]] = [] if limit is None else [["limit", limit]]
+        step: dict[str, Any] = {"method": "GET", "path": "/namespaces", "params": params}
+        step |= {"kind": "pages", "slot": 0, "ns_in": "prefix"}
+        listed = [self._listed(s) if self.names[s] else None for s in range(len(self.names))]
+        expect = {"type": "ns-list", "slot": 0, "limit": limit or 10**9, "listed": listed}
+        self._run("list-namespaces", step, expect, True)
+
+    @precondition(lambda self: self.ctx.api_version >= NAMESPACES_API_FROM)
+    @rule(data=st.data())
+    def describe_namespace(self, data: st.DataObject) -> None:
+        known = [s for s in self._named_slots() if self.model.exists(str(s))]
+        gone = [s for s in self._named_slots() if str(s) in self.model.dropped]
+        if not known + gone:
+            return
+        slot = data.draw(st.sampled_from(known + gone))
+        count = self.model.count(str(slot)) if slot in known else None
+        step = {"method": "GET", "path": "/namespaces/@NS@", "slot": slot, "ns_in": "path"}
+        expect = {"type": "ns-describe", "slot": slot, "count": count}
+        self._run("describe-namespace", step, expect, True)
+
+    @precondition(lambda self: self.ctx.api_version >= NAMESPACES_API_FROM)
+    @rule(data=st.data())
+    def delete_namespace(self, data: st.DataObject) -> None:
+        known = [s for s in self._named_slots() if self.model.exists(str(s))]
+        if not known:
+            return
+        slot = data.draw(st.sampled_from(known))
+        self._settle(slot)
+        self.model.delete_namespace(str(slot))
+        step = {"method": "DELETE", "path": "/namespaces/@NS@", "slot": slot, "ns_in": "path"}
+        self._run("delete-namespace", step, {"type": "ok"}, False)
+
+    @precondition(lambda self: self.ctx.api_version >= CREATE_NAMESPACE_FROM)
+    @rule(data=st.data())
+    def create_namespace(self, data: st.DataObject) -> None:
+        """Create a namespace that does not exist, or one that does (409); never one whose
+        existence is undocumented."""
+        slots = [s for s in self._named_slots() if self._listed(s) != -1]
+        if not slots:
+            return
+        slot = data.draw(st.sampled_from(slots))
+        exists = bool(self.model.exists(str(slot)))
+        if not exists:
+            self.model.create_namespace(str(slot))
+        step = {"method": "POST", "path": "/namespaces", "json": {}, "slot": slot, "ns_in": "name"}
+        expect = {"type": "ns-create", "slot": slot, "exists": exists}
+        self._run("create-namespace", step, expect, False)
 
     # -- invalid input --------------------------------------------------------------------------
     @rule(data=st.data())
@@ -466,10 +662,18 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self, data: st.DataObject, requests: st.SearchStrategy[tuple[str, InvalidRequest]]
     ) -> None:
         name, step = data.draw(requests)
+        blame = should_reject(name, step) if self.ctx.details else None
+        if blame is not None:  # a rejection only a SHOULD behavior states: blamed on it
+            expect = {"type": "error", "blame": blame}
+            self._run(f"invalid-{name}", step, expect, False)
+            if is_write(step):
+                self._check_state(0)
+            return
         if outcome_open(name, step, self.ctx.api_version):
             if not is_write(step):
                 self._run(f"open-{name}", step, {"type": "open"}, True)
             return
-        self._run(f"invalid-{name}", step, {"type": "error"}, False)
+        expect = {"type": "error", **documented_message(name, step, self.shape)}
+        self._run(f"invalid-{name}", step, expect, False)
         if is_write(step):
             self._check_state(0)  # nothing may have changed

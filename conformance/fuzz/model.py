@@ -205,12 +205,14 @@ class Candidate:
     score: float
     tol: float
     optional: bool = False
+    zero: bool = False  # a sparse index's record sharing no index with the query: excluded
 
 
 class IndexModel:
-    """All namespaces of one index (the fuzz never creates namespaces explicitly). A namespace
-    exists while it holds records and is gone after `deleteAll`; one emptied by deleting its
-    records by id or filter may or may not still be listed (undocumented)."""
+    """All namespaces of one index. A namespace exists while it holds records, or once created
+    empty through the namespaces API, and is gone after `deleteAll` or a namespace delete; one
+    emptied by deleting its records by id or filter may or may not still be listed
+    (undocumented)."""
 
     def __init__(self, dimension: int | None, metric: str, vector_type: str = "dense") -> None:
         self.dimension = dimension or 0
@@ -218,6 +220,8 @@ class IndexModel:
         self.vector_type = vector_type
         self.namespaces: dict[str, dict[str, Record]] = {}
         self.emptied: set[str] = set()
+        self.created: set[str] = set()  # created empty through the namespaces API, still empty
+        self.dropped: set[str] = set()  # deleted through the namespaces API, not written since
 
     # -- reads of the model itself ---------------------------------------------------------------
     def records(self, ns: str) -> dict[str, Record]:
@@ -229,18 +233,28 @@ class IndexModel:
         recs = self.namespaces.get(ns)
         if recs:
             return len(recs)
-        return 0 if ns in self.emptied else None
+        return 0 if ns in self.emptied or ns in self.created else None
+
+    def exists(self, ns: str) -> bool | None:
+        """Whether the namespace exists: True, False, or None when that is undocumented (emptied
+        by deletes of its records)."""
+        if self.namespaces.get(ns) or ns in self.created:
+            return True
+        return None if ns in self.emptied else False
 
     def _drop_if_empty(self, ns: str) -> None:
         if ns in self.namespaces and not self.namespaces[ns]:
             del self.namespaces[ns]
             self.emptied.add(ns)
+            self.created.discard(ns)
 
     # -- writes -------------------------------------------------------------------------------
     def upsert(self, ns: str, vectors: Sequence[Mapping[str, Any]]) -> int:
         """Replace or insert each record (last duplicate wins); returns `upsertedCount`."""
         space = self.namespaces.setdefault(ns, {})
         self.emptied.discard(ns)
+        self.created.discard(ns)
+        self.dropped.discard(ns)
         for v in vectors:
             space[v["id"]] = Record(
                 _dense_of(v.get("values")) if self.vector_type == "dense" else None,
@@ -288,6 +302,17 @@ class IndexModel:
     def delete_all(self, ns: str) -> None:
         self.namespaces.pop(ns, None)
         self.emptied.discard(ns)
+        self.created.discard(ns)
+
+    def create_namespace(self, ns: str) -> None:
+        """`POST /namespaces` of a namespace that does not exist: it exists, empty."""
+        self.created.add(ns)
+        self.dropped.discard(ns)
+
+    def delete_namespace(self, ns: str) -> None:
+        """`DELETE /namespaces/{ns}`: the namespace and its records are gone."""
+        self.delete_all(ns)
+        self.dropped.add(ns)
 
     def delete_filter(self, ns: str, flt: Mapping[str, Any]) -> None:
         space = self.records(ns)
@@ -347,8 +372,10 @@ class IndexModel:
             tol = SCORE_REL * scale + SCORE_ABS
             # a sparse index drops zero scores; negative ones (docs silent) may go too; a record
             # whose match is undocumented may be returned or not
-            optional = state is None or (self.vector_type == "sparse" and score <= tol)
-            out.append(Candidate(i, score, tol, optional))
+            sparse_index = self.vector_type == "sparse"
+            optional = state is None or (sparse_index and score <= tol)
+            zero = sparse_index and not (qsparse or {}).keys() & (record.sparse or {}).keys()
+            out.append(Candidate(i, score, tol, optional, zero))
         return out
 
     def _score(

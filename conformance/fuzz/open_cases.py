@@ -75,3 +75,12 @@ def outcome_open(name: str, step: Mapping[str, Any], api_version: str) -> bool:
         content = step.get("content")
         return isinstance(content, str) and content.startswith(_BOM)
     return False
+
+
+def should_reject(name: str, step: Mapping[str, Any]) -> str | None:
+    """The SHOULD behavior that states this request's rejection where no MUST does (a field of
+    the wrong JSON type), or None."""
+    body = _body(step)
+    if name == "delete-bad-request" and isinstance(body, dict) and body:
+        return "ERRORS-WRONG-JSON-TYPE" if _wrong_delete_types(body) else None
+    return None

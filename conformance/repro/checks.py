@@ -4,9 +4,16 @@ Every function here is copied verbatim into each `repro-<n>.py` (`conformance/re
 so a reproducer checks exactly what the fuzz session checked: standard library only, no type
 hints, no imports from this package. A check takes (expectation, outcome, namespace names) and
 returns a problem (one line) or None.
+
+A problem that breaks one catalog behavior of its own (a response field, a header, an error text)
+starts with that behavior's id in brackets, `[QUERY-USAGE] ...`: the session blames it alone, and
+once it has reported one it lists the id in later expectations' `waive`, so the same deviation
+does not hide every other one (`waive: "*"` leaves every such detail to the suite's own tests).
+Such details are checked after the content, which they never mask.
 """
 
 VALUE_REL = 2e-6
+JSON_TYPE = "application/json"
 
 
 def _num(x):
@@ -24,6 +31,19 @@ def same_value(a, b):
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
     return type(a) is type(b) and a == b
+
+
+def tagged(exp, tag, problem):
+    """`problem` blamed on the catalog behavior `tag`, or None (no problem, or one the session
+    has already reported and waives)."""
+    waive = exp.get("waive") or ()
+    if problem is None or waive == "*" or tag in waive:
+        return None
+    return f"[{tag}] {problem}"
+
+
+def first(*problems):
+    return next((p for p in problems if p), None)
 
 
 def close(a, b):
@@ -116,24 +136,45 @@ def _ok_body(out):
 
 
 def check_error(exp, out, names):
-    """A rejected request: 4xx with the rpcStatus error body (413 may come from a proxy)."""
+    """A rejected request: 4xx with the rpcStatus error body (413 may come from a proxy), and the
+    documented wording where the expectation names one (`message`: fragments in order)."""
     problem = _status_problem(out)
     if problem:
         return problem
     status = out["status"]
     if not 400 <= status < 500:
         return f"HTTP {status} for an invalid request (expected 4xx): {out['text']}"
+    if status == 429:
+        problem = f"HTTP 429 (retryable) for an invalid request: {out['text']}"
+        return tagged(exp, "ERRORS-VALIDATION-NOT-RETRYABLE", problem)
+    if exp.get("status") and status != exp["status"]:
+        problem = f"HTTP {status}, expected {exp['status']}: {out['text']}"
+        return tagged(exp, exp["status_tag"], problem)
     if status == 413:
         return None
     body = out["json"]
+    shape = "ERRORS-RPCSTATUS-SHAPE"
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
-        return f"HTTP {status} without the rpcStatus error body: {out['text']}"
+        return tagged(exp, shape, f"HTTP {status} without the rpcStatus error body: {out['text']}")
     if not isinstance(body.get("code"), int) or isinstance(body.get("code"), bool):
-        return f"error body without an integer code: {out['text']}"
+        return tagged(exp, shape, f"error body without an integer code: {out['text']}")
     if status == 400 and body["code"] != 3:
-        return f"HTTP 400 with code {body['code']} (expected 3, INVALID_ARGUMENT)"
+        problem = f"HTTP 400 with code {body['code']} (expected 3, INVALID_ARGUMENT)"
+        return tagged(exp, "ERRORS-VALIDATION-400", problem)
     if not isinstance(body.get("details"), list):
-        return f"error body without a `details` list: {out['text']}"
+        return tagged(exp, shape, f"error body without a `details` list: {out['text']}")
+    return _message_problem(exp, body["message"])
+
+
+def _message_problem(exp, message):
+    fragments = exp.get("message") or []
+    at = 0
+    for fragment in fragments:
+        at = message.find(fragment, at)
+        if at < 0:
+            wording = " ... ".join(repr(f) for f in fragments)
+            return tagged(exp, exp["message_tag"], f"message {message!r}, expected {wording}")
+        at += len(fragment)
     return None
 
 
@@ -143,19 +184,35 @@ def check_open(exp, out, names):
 
 
 def check_ok(exp, out, names):
-    """A successful write: 200, and the given response fields exactly."""
+    """A successful write: 200, and the given response fields exactly (`empty`: the body is
+    `{}`)."""
     body, problem = _ok_body(out)
     if problem:
         return problem
     for key, want in (exp.get("body") or {}).items():
         if not same_value(body.get(key), want):
             return f"{key} = {body.get(key)!r}, expected {want!r}"
+    if exp.get("empty") and body:
+        return tagged(exp, exp["empty"], f"reply {out['text']} where `{{}}` was expected")
     return None
 
 
-def _echo_problem(body, names, slot):
-    if body.get("namespace", names[slot]) != names[slot]:
-        return f"namespace echoed as {body.get('namespace')!r}, expected {names[slot]!r}"
+def _echo_problem(exp, body, names, shape):
+    """The echoed `namespace`: present (the `shape` behavior) and the slot's name (the default
+    namespace as `""`, blamed on `exp["echo_tag"]` when the expectation names one)."""
+    want = names[exp["slot"]]
+    if "namespace" not in body:
+        return tagged(exp, shape, "no `namespace` echoed")
+    if body["namespace"] != want:
+        problem = f"namespace echoed as {body['namespace']!r}, expected {want!r}"
+        return tagged(exp, exp.get("echo_tag") or shape, problem)
+    return None
+
+
+def _usage_problem(exp, body, tag):
+    usage = body.get("usage")
+    if not isinstance(usage, dict) or not _num(usage.get("readUnits")):
+        return tagged(exp, tag, f"no numeric `usage.readUnits`: usage = {usage!r}")
     return None
 
 
@@ -169,7 +226,24 @@ def check_fetch(exp, out, names):
     want = exp["vectors"]
     if set(vectors) != set(want):
         return f"fetched ids {sorted(vectors)!r}, expected {sorted(want)!r}"
-    return _records_problem(vectors, want, exp["dense"]) or _echo_problem(body, names, exp["slot"])
+    problem = _records_problem(vectors, want, exp["dense"])
+    if problem:
+        return problem
+    return first(
+        _echo_problem(exp, body, names, "FETCH-RESPONSE-SHAPE"),
+        *(_fetched_shape_problem(exp, rid, vectors[rid], want[rid]) for rid in sorted(want)),
+        _usage_problem(exp, body, "FETCH-USAGE"),
+    )
+
+
+def _fetched_shape_problem(exp, rid, got, want):
+    """A fetched record names its id; one stored without metadata has no `metadata` (or null)."""
+    if got.get("id") != rid:
+        return tagged(exp, "FETCH-RESPONSE-SHAPE", f"record {rid!r} carries id {got.get('id')!r}")
+    if not want.get("metadata") and got.get("metadata", None) is not None:
+        problem = f"{rid!r} has no metadata but is fetched with `metadata: {got['metadata']!r}`"
+        return tagged(exp, "FETCH-NO-METADATA-KEY", problem)
+    return None
 
 
 def _better(a, b, desc):
@@ -195,7 +269,7 @@ def check_query(exp, out, names):
         if rid in seen:
             return f"match {rid!r} returned twice"
         seen.add(rid)
-        _, score, tol, _opt = cands[rid]
+        score, tol = cands[rid][1], cands[rid][2]
         if not _num(m.get("score")) or abs(m["score"] - score) > tol:
             return f"score of {rid!r} is {m.get('score')!r}, expected {score!r} (±{tol:.2g})"
         if (
@@ -224,7 +298,15 @@ def check_query(exp, out, names):
         for c in missing:
             if _better(c[1], worst[1], desc) and abs(c[1] - worst[1]) > c[2] + worst[2]:
                 return f"{c[0]!r} (score {c[1]:.6g}) should outrank {worst[0]!r} ({worst[1]:.6g})"
-    return _echo_problem(body, names, exp["slot"])
+    # a candidate's fifth field: a sparse record sharing no index with the query (score 0)
+    zero = [m["id"] for m in found if len(cands[m["id"]]) > 4 and cands[m["id"]][4]]
+    return first(
+        _echo_problem(exp, body, names, "QUERY-RESPONSE-SHAPE"),
+        _usage_problem(exp, body, "QUERY-USAGE"),
+        tagged(
+            exp, "QUERY-SPARSE-EXCLUDES-ZERO", f"{zero!r} returned with score 0" if zero else None
+        ),
+    )
 
 
 def _pages_problem(out, ids_of):
@@ -267,7 +349,17 @@ def check_list(exp, out, names):
         return [v.get("id") for v in vectors]
 
     got, problem = _pages_problem(out, ids_of)
-    return problem or _paging_problem(got, exp["ids"], exp["limit"])
+    problem = problem or _paging_problem(got, exp["ids"], exp["limit"])
+    if problem or "slot" not in exp:
+        return problem
+    bodies = [page["json"] for page in out["pages"]]
+    if len(got) > 1 and not got[-1]:
+        problem = f"page {len(got) - 1} holds the last ids but carries a `pagination.next`"
+        return tagged(exp, "LIST-LAST-PAGE-NO-PAGINATION", problem)
+    return first(
+        *(_echo_problem(exp, body, names, "LIST-RESPONSE-SHAPE") for body in bodies),
+        *(_usage_problem(exp, body, "LIST-USAGE") for body in bodies),
+    )
 
 
 def check_fbm(exp, out, names):
@@ -292,10 +384,20 @@ def check_fbm(exp, out, names):
         extra = f" (and possibly {sorted(maybe)!r})" if maybe else ""
         return f"fetched ids {sorted(flat)!r}, expected {sorted(sure)!r}{extra}"
     got = {rid: r for page in out["pages"] for rid, r in page["json"]["vectors"].items()}
-    return _records_problem(got, {rid: exp["vectors"][rid] for rid in got}, exp["dense"])
+    problem = _records_problem(got, {rid: exp["vectors"][rid] for rid in got}, exp["dense"])
+    if problem or "slot" not in exp:
+        return problem
+    bodies = [page["json"] for page in out["pages"]]
+    return first(
+        *(_echo_problem(exp, body, names, "FBM-RETURNS-MATCHES") for body in bodies),
+        *(_usage_problem(exp, body, "FBM-RETURNS-MATCHES") for body in bodies),
+    )
 
 
 def check_stats(exp, out, names):
+    """Each slot's `vectorCount` (an emptied namespace: 0 or no entry), the total as their sum,
+    and the documented fields of the index (`dimension` on a dense index only, `metric`,
+    `vectorType`, `indexFullness`) where the expectation gives them."""
     body, problem = _ok_body(out)
     if problem:
         return problem
@@ -306,6 +408,9 @@ def check_stats(exp, out, names):
     for slot, count in enumerate(exp["counts"]):
         entry = spaces.get(names[slot])
         got = entry.get("vectorCount") if isinstance(entry, dict) else entry
+        if names[slot] == "" and count and entry is None and "__default__" in spaces:
+            problem = 'the default namespace is counted under `__default__`, not `""`'
+            return tagged(exp, "STATS-DEFAULT-NAMESPACE-KEY", problem)
         if count is None and entry is not None and (exp.get("vanish", True) or got != 0):
             return f"namespace {names[slot]!r} listed ({entry!r}) but it holds no records"
         if count == 0 and entry is not None and got != 0:
@@ -317,12 +422,29 @@ def check_stats(exp, out, names):
         return f"totalVectorCount {body.get('totalVectorCount')!r} below {total}"
     listed = [e.get("vectorCount", 0) if isinstance(e, dict) else 0 for e in spaces.values()]
     if body["totalVectorCount"] != sum(listed):
-        return (
+        problem = (
             f"totalVectorCount {body['totalVectorCount']} is not the sum of the namespaces' "
             f"vectorCount ({sum(listed)})"
         )
+        return tagged(exp, "STATS-TOTAL-SUM", problem)
+    return _stats_fields_problem(exp, body)
+
+
+def _stats_fields_problem(exp, body):
     if exp.get("dimension") and body.get("dimension") != exp["dimension"]:
-        return f"dimension {body.get('dimension')!r}, expected {exp['dimension']}"
+        problem = f"dimension {body.get('dimension')!r}, expected {exp['dimension']}"
+        return tagged(exp, "STATS-SHAPE", problem)
+    if not _num(body.get("indexFullness")):
+        return tagged(exp, "STATS-SHAPE", f"indexFullness {body.get('indexFullness')!r}")
+    if exp.get("sparse") and body.get("dimension") is not None:
+        problem = f"dimension {body['dimension']!r} on a sparse index"
+        return tagged(exp, "STATS-SPARSE-NO-DIMENSION", problem)
+    if exp.get("metric") and body.get("metric") != exp["metric"]:
+        problem = f"metric {body.get('metric')!r}, expected {exp['metric']!r}"
+        return tagged(exp, "STATS-METRIC", problem)
+    if exp.get("vector_type") and body.get("vectorType") != exp["vector_type"]:
+        problem = f"vectorType {body.get('vectorType')!r}, expected {exp['vector_type']!r}"
+        return tagged(exp, "STATS-VECTOR-TYPE", problem)
     return None
 
 
@@ -342,6 +464,131 @@ def check_state(exp, out, names):
     return _records_problem(got, want, exp["dense"])
 
 
+def _count_of(value):
+    """A namespace's `record_count`: an integer, or a decimal string (2026-07)."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value if _num(value) else None
+
+
+def _path_tag(exp, names, tag):
+    """`tag`, or NAMESPACES-PATH-DECODED when the name needed percent-encoding in the path."""
+    name = names[exp["slot"]]
+    plain = all(c.isalnum() or c in "-_.~" for c in name)
+    return tag if plain else "NAMESPACES-PATH-DECODED"
+
+
+def check_ns_list(exp, out, names):
+    """`GET /namespaces?prefix=<the name of slot 0>`: every page at most `limit` names in
+    bytewise order, every slot expected (`listed`: a count, None absent, -1 either absent or
+    0) there with its record count, `total_count` counting them."""
+
+    def entries_of(body):
+        found = body.get("namespaces")
+        if not isinstance(found, list) or not all(isinstance(e, dict) for e in found):
+            return None
+        return [(e.get("name"), e.get("record_count")) for e in found]
+
+    got, problem = _pages_problem(out, entries_of)
+    if problem:
+        return problem
+    prefix, limit = names[exp["slot"]], exp["limit"]
+    flat = [entry for page in got for entry in page]
+    for n, page in enumerate(got):
+        if len(page) > limit:
+            problem = f"page {n + 1} lists {len(page)} namespaces, more than limit={limit}"
+            return tagged(exp, "NAMESPACES-LIST-PAGINATION", problem)
+    listed = {name: count for name, count in flat}
+    stray = [name for name in listed if not str(name).startswith(prefix)]
+    if stray:
+        return tagged(exp, "NAMESPACES-LIST-PREFIX", f"{stray[:3]!r} listed for prefix {prefix!r}")
+    for slot, want in enumerate(exp["listed"]):
+        name = names[slot]
+        if not name.startswith(prefix):
+            continue
+        if want is None and name in listed:
+            return f"namespace {name!r} listed but it does not exist"
+        if want is not None and want >= 0 and name not in listed:
+            return f"namespace {name!r} (holding {want} records) not listed"
+        if name in listed and _count_of(listed[name]) != max(want, 0):
+            problem = f"record_count of {name!r} is {listed[name]!r}, expected {max(want, 0)}"
+            return tagged(exp, "NAMESPACES-LIST", problem)
+    others = sorted(set(listed) - set(names))
+    if others:
+        return f"namespaces {others[:3]!r} listed that the example never wrote"
+    order = [str(name).encode() for name, _ in flat]
+    if order != sorted(set(order)):
+        problem = f"names {[name for name, _ in flat]!r} not in bytewise order (or repeated)"
+        return tagged(exp, "NAMESPACES-LIST", problem)
+    if len(got) > 1 and not got[-1]:
+        return tagged(exp, "NAMESPACES-LIST-PAGINATION", "a `pagination.next` led to no names")
+    totals = {page["json"].get("total_count") for page in out["pages"]}
+    if totals != {len(flat)}:
+        problem = f"total_count {sorted(totals, key=repr)!r}, {len(flat)} namespaces listed"
+        return tagged(exp, "NAMESPACES-LIST-PREFIX", problem)
+    return None
+
+
+def check_ns_describe(exp, out, names):
+    """`GET /namespaces/{ns}`: `{name, record_count}` of an existing namespace (`count`), or
+    a 4xx for one deleted through the namespaces API (`count` None)."""
+    name = names[exp["slot"]]
+    if exp["count"] is None:
+        problem = _status_problem(out)
+        if problem or 400 <= out["status"] < 500:
+            return problem
+        problem = f"HTTP {out['status']} describing the deleted namespace {name!r}"
+        return tagged(exp, "NAMESPACES-DELETE", problem)
+    body, problem = _ok_body(out)
+    if problem:
+        return tagged(exp, _path_tag(exp, names, "NAMESPACES-DESCRIBE"), problem)
+    if body.get("name") != name:
+        problem = f"name {body.get('name')!r}, expected {name!r}"
+        return tagged(exp, _path_tag(exp, names, "NAMESPACES-DESCRIBE"), problem)
+    if _count_of(body.get("record_count")) != exp["count"]:
+        return f"record_count {body.get('record_count')!r}, expected {exp['count']}"
+    return None
+
+
+def check_ns_create(exp, out, names):
+    """`POST /namespaces`: the new namespace's description (record_count 0), or 409 when the
+    namespace exists (`exists`)."""
+    name = names[exp["slot"]]
+    if exp.get("exists"):
+        problem = _status_problem(out)
+        if problem or out["status"] == 409:
+            return problem
+        problem = f"HTTP {out['status']} creating the existing namespace {name!r}: {out['text']}"
+        return tagged(exp, "NAMESPACES-CREATE-DUPLICATE-409", problem)
+    body, problem = _ok_body(out)
+    if problem:
+        return tagged(exp, "NAMESPACES-CREATE", problem)
+    if body.get("name") != name or _count_of(body.get("record_count")) != 0:
+        return tagged(exp, "NAMESPACES-CREATE", f"created namespace described as {out['text']}")
+    return None
+
+
+def json_type_problem(exp, out):
+    """Every successful response of a step is labelled `application/json`."""
+    listing = out.get("list") or {}
+    outcomes = [out, *(out.get("pages") or listing.get("pages") or []), *out.get("fetches", [])]
+    for one in outcomes:
+        kind = one.get("content_type")
+        if one.get("status") == 200 and kind is not None and not kind.startswith(JSON_TYPE):
+            return tagged(exp, "AUTH-JSON-CONTENT-TYPE", f"Content-Type {kind!r} on a JSON reply")
+    return None
+
+
+def check_outcome(exp, out, names):
+    """The step's own check, then what every successful response shares. A step whose point
+    is one behavior (`blame`: a legacy binding, a SHOULD-level rejection) blames it for any
+    problem."""
+    problem = CHECKS[exp["type"]](exp, out, names)
+    if problem and exp.get("blame") and not problem.startswith("["):
+        return tagged(exp, exp["blame"], problem)
+    return problem or json_type_problem(exp, out)
+
+
 CHECKS = {
     "error": check_error,
     "ok": check_ok,
@@ -352,4 +599,7 @@ CHECKS = {
     "fbm": check_fbm,
     "stats": check_stats,
     "state": check_state,
+    "ns-list": check_ns_list,
+    "ns-describe": check_ns_describe,
+    "ns-create": check_ns_create,
 }

@@ -36,6 +36,7 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 import uuid
 
 import httpx
@@ -100,11 +101,22 @@ def _functions(module: ModuleType) -> list[Any]:
     return sorted(funcs, key=lambda f: f.__code__.co_firstlineno)
 
 
+def _literal(value: Any) -> bool:
+    """Whether `value` is written back by its repr: a number, a string, or containers of them."""
+    if isinstance(value, int | float | str | None):
+        return True
+    if isinstance(value, tuple | list):
+        return all(_literal(v) for v in value)
+    if isinstance(value, dict):
+        return all(_literal(k) and _literal(v) for k, v in value.items())
+    return False
+
+
 def _constants(module: ModuleType) -> list[str]:
     return [
         f"{name} = {value!r}"
         for name, value in vars(module).items()
-        if name.isupper() and isinstance(value, int | float | str) and not name.startswith("_")
+        if name.isupper() and _literal(value) and not name.startswith("_")
     ]
 
 
@@ -126,7 +138,7 @@ def write_python(
     title: str,
     index: dict[str, Any],
     api_version: str,
-    suffixes: Sequence[str],
+    suffixes: Sequence[str | None],
     steps: Sequence[dict[str, Any]],
     consistency_timeout: float,
     failure: str,
@@ -176,30 +188,62 @@ def _splice(text: str, mark: str, var: str) -> str:
 
 
 def _json_with_ns(step: dict[str, Any]) -> str:
-    """The JSON body as a shell word, the namespace spliced in from $NSn_JSON."""
+    """The JSON body as a shell word, the namespace spliced in from $NSn_JSON (as `namespace`,
+    or as the `name` of a namespace to create)."""
     data = dict(step["json"])
     slot = step.get("slot")
-    if slot is None or step.get("ns_in") != "json":
+    where = step.get("ns_in")
+    if slot is None or where not in ("json", "name"):
         return shell_quote(json.dumps(data, separators=(",", ":")))
-    data["namespace"] = _NS_MARK
+    if where == "name":
+        data["name"] = _NS_MARK + step.get("name_suffix", "")
+    elif step.get("default_as") == "alias":
+        data["namespace"] = "__default__"
+    elif step.get("default_as") != "omit":
+        data["namespace"] = _NS_MARK
     text = json.dumps(data, separators=(",", ":"))
     return _splice(text, json.dumps(_NS_MARK)[1:-1], f"NS{slot}_JSON")
+
+
+# the request headers of a step's variant (conformance/repro/runtime.py): replaced, or added
+_KEY_HEADER = '-H "Api-Key: $PINECONE_API_KEY"'
+_VERSION_HEADER = '-H "X-Pinecone-Api-Version: $API_VERSION"'
+_VARIANT_HEADERS = {
+    "key-lower": ['-H "api-key: $PINECONE_API_KEY"', _VERSION_HEADER],
+    "key-upper": ['-H "API-KEY: $PINECONE_API_KEY"', _VERSION_HEADER],
+    "no-version": [_KEY_HEADER],
+    "legacy-agent": [_KEY_HEADER, _VERSION_HEADER, "-A 'python-client-3.2.2 (urllib3:2.0.7)'"],
+    "accept-any": [_KEY_HEADER, _VERSION_HEADER, "-H 'Accept: */*'"],
+}
+_URL_QUOTE = (
+    "python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=\"\"))'"
+)
 
 
 def _curl(step: dict[str, Any]) -> list[str]:
     """One curl command as option groups (joined with line continuations by the caller)."""
     method, path = step.get("method", "GET"), step.get("path", "")
+    slot, where = step.get("slot"), step.get("ns_in")
+    if where == "path":
+        path = path.replace("@NS@", f"$NS{slot}_PATH")
     groups = ["curl -sS -w '\\nHTTP %{http_code}\\n' -X " + method]
-    groups += ['-H "Api-Key: $PINECONE_API_KEY"', '-H "X-Pinecone-Api-Version: $API_VERSION"']
+    groups += _VARIANT_HEADERS.get(step.get("variant") or "", [_KEY_HEADER, _VERSION_HEADER])
     params = [tuple(p) for p in step.get("params") or []]
-    if params or step.get("ns_in") == "params":
+    if params or where in ("params", "prefix"):
         groups.append("-G")
     for key, value in params:
         groups.append("--data-urlencode " + shell_quote(f"{key}={value}"))
-    if step.get("ns_in") == "params" and step.get("slot") is not None:
-        groups.append(f'--data-urlencode "namespace=$NS{step["slot"]}"')
+    if where == "prefix":
+        groups.append(f'--data-urlencode "prefix=$NS{slot}"')
+    if where == "params" and slot is not None:
+        if step.get("default_as") == "alias":
+            groups.append("--data-urlencode namespace=__default__")
+        elif step.get("default_as") != "omit":
+            groups.append(f'--data-urlencode "namespace=$NS{slot}"')
     if "json" in step:
-        groups += ["-H 'Content-Type: application/json'", "--data-binary " + _json_with_ns(step)]
+        ctype = "application/x-www-form-urlencoded" if step.get("variant") == "form-type" else None
+        groups += ["-H " + shell_quote(f"Content-Type: {ctype or 'application/json'}")]
+        groups += ["--data-binary " + _json_with_ns(step)]
     elif "content" in step:
         ctype = step.get("content_type", "application/json")
         groups += ["-H " + shell_quote(f"Content-Type: {ctype}"), "--data-binary @-"]
@@ -219,7 +263,7 @@ def write_shell(
     run_id: str,
     title: str,
     api_version: str,
-    suffixes: Sequence[str],
+    suffixes: Sequence[str | None],
     steps: Sequence[dict[str, Any]],
 ) -> None:
     """Write `repro-<n>.sh`: the same requests with curl, each followed by what to expect."""
@@ -235,10 +279,14 @@ def write_shell(
         'BASE="${NAMESPACE_PREFIX:-conformance}-repro-$$-$RANDOM"',
     ]
     for slot, suffix in enumerate(suffixes):
+        if suffix is None:  # the default namespace, sent as `""`
+            lines += [f'NS{slot}=""', f'NS{slot}_JSON=""']
+            continue
         # the name as is (query parameters) and escaped for a JSON string (bodies)
         escaped = json.dumps(suffix)[1:-1]
         lines.append(f'NS{slot}="$BASE"{shell_quote(suffix) if suffix else ""}')
         lines.append(f'NS{slot}_JSON="$BASE"{shell_quote(escaped) if escaped else ""}')
+        lines.append(f'NS{slot}_PATH="$({_URL_QUOTE} "$NS{slot}")"')
     for number, step in enumerate(steps, 1):
         exp = step["expect"]
         lines.append("")
