@@ -57,7 +57,8 @@ def _floats(values: Any) -> np.ndarray:
 
 
 def _sparse(message: Any) -> dict[str, Any]:
-    return {"indices": list(message.indices), "values": _floats(message.values)}
+    """Lists, as JSON gives them: the handler reads this dict also when the body skips JSON."""
+    return {"indices": list(message.indices), "values": _floats(message.values).tolist()}
 
 
 def _body(payload: dict[str, Any]) -> RestRequest:

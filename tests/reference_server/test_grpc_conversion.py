@@ -91,3 +91,14 @@ def test_metadata_numbers_must_be_finite() -> None:
 def test_the_deprecated_queries_field_is_passed_on_for_the_handler_to_refuse() -> None:
     request = pb.QueryRequest(top_k=1, queries=[pb.QueryVector(values=[1.0])])
     assert "queries" in body(requests.query(request))
+
+
+def test_a_decoded_upsert_carries_sparse_values_as_json_would() -> None:
+    sparse = pb.SparseValues(indices=[3, 9], values=[0.5, 0.25])
+    request = pb.UpsertRequest(vectors=[pb.Vector(id="h", values=[1.0, 2.0], sparse_values=sparse)])
+    rest = requests.upsert(request)
+    assert rest.decoded is not None
+    assert rest.decoded[0]["vectors"][0]["sparseValues"] == {
+        "indices": [3, 9],
+        "values": [0.5, 0.25],
+    }
