@@ -2,14 +2,17 @@
 
 A backup is a `Snapshot` taken when it is created, so later writes to its index do not change it,
 and deleting either leaves the other as it was. Restoring creates a new serverless index with the
-backup's definition and records; the restore job is done by the time the request is answered, so
-it is described as `Completed` (100%) from the start.
+backup's definition and records; the job is `Pending` (and the index not ready) for
+`RESTORE_SECONDS`, then `Completed`, so clients see the documented progression without waiting
+long. Each version's shapes: 201 for a new backup before 2026-07 and 200 from it; from 2026-07 a
+pending job has `completed_at: null` and no `percent_complete`, a completed one the integer 100.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,13 +38,16 @@ from reference_server.jsonio import read_body
 from reference_server.versions import at_least, version_of
 
 MIN_VERSION = "2025-04"
+RESHAPED = "2026-07"  # create_backup answers 200, restore jobs have the 2026-07 status model
+RESTORE_SECONDS = 0.5  # how long a restore job stays Pending
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
 
-def now() -> str:
-    """An RFC 3339 UTC timestamp, as the API writes them."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def now(later: float = 0.0) -> str:
+    """An RFC 3339 UTC timestamp (`later` seconds from now), as the API writes them."""
+    moment = datetime.fromtimestamp(time.time() + later, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def index_id(model: IndexModel) -> str:
@@ -96,19 +102,29 @@ class RestoreJob:
     target_index_name: str
     target_index_id: str
     created_at: str
-    completed_at: str
+    completed_at: str  # when it completes (or completed)
+    done_at: float  # time.monotonic() at which it is Completed
 
-    def describe(self) -> dict[str, Any]:
-        return {
+    def describe(self, version: str) -> dict[str, Any]:
+        """The RestoreJobModel as `version` shapes it: `Pending` until `done_at`, then
+        `Completed` at 100 percent."""
+        body: dict[str, Any] = {
             "restore_job_id": self.restore_job_id,
             "backup_id": self.backup_id,
             "target_index_name": self.target_index_name,
             "target_index_id": self.target_index_id,
-            "status": "Completed",
+            "status": "Pending",
             "created_at": self.created_at,
-            "completed_at": self.completed_at,
-            "percent_complete": 100.0,
         }
+        reshaped = at_least(version, RESHAPED)
+        if time.monotonic() < self.done_at:
+            if reshaped:
+                body["completed_at"] = None  # nullable: null until the job has completed
+            return body
+        body["status"] = "Completed"
+        body["completed_at"] = self.completed_at
+        body["percent_complete"] = 100 if reshaped else 100.0  # int32 from 2026-07
+        return body
 
 
 def page(request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -217,6 +233,7 @@ class Backups:
             settings["tags"] = body["tags"]
         apply_configure(model, settings)
         started = now()
+        model.ready_at = time.monotonic() + RESTORE_SECONDS
         created = await self.manager.create_index(model)
         if created.store is not None:
             snapshots.load(created.store, backup.snapshot)
@@ -226,7 +243,8 @@ class Backups:
             target_index_name=name,
             target_index_id=index_id(created),
             created_at=started,
-            completed_at=now(),
+            completed_at=now(RESTORE_SECONDS),
+            done_at=model.ready_at,
         )
         self.jobs[job.restore_job_id] = job
         return job
@@ -254,7 +272,8 @@ def backup_routes(
         except orjson.JSONDecodeError as exc:
             raise bad_request(f"Failed to parse the request body as JSON: {exc}") from None
         backup = state.create(request.path_params["index_name"], body)
-        return json_response(backup.describe(), 201)
+        status = 200 if at_least(version_of(request.headers), RESHAPED) else 201
+        return json_response(backup.describe(), status)
 
     async def list_index_backups(request: Request) -> Response:
         name = request.path_params["index_name"]
@@ -280,13 +299,14 @@ def backup_routes(
         return json_response(body, 202)
 
     async def list_restore_jobs(request: Request) -> Response:
-        return json_response(page(request, [j.describe() for j in state.jobs.values()]))
+        version = version_of(request.headers)
+        return json_response(page(request, [j.describe(version) for j in state.jobs.values()]))
 
     async def describe_restore_job(request: Request) -> Response:
         job = state.jobs.get(request.path_params["job_id"])
         if job is None:
             raise not_found(f"Restore job {request.path_params['job_id']} not found.")
-        return json_response(job.describe())
+        return json_response(job.describe(version_of(request.headers)))
 
     return [
         Route("/indexes/{index_name}/backups", versioned(create_backup), methods=["POST"]),

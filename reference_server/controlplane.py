@@ -21,7 +21,9 @@ from reference_server.indexes import IndexModel, apply_configure, parse_create
 from reference_server.inference.integrated import configure_embed, integrated_routes
 from reference_server.inference.routes import inference_routes
 from reference_server.jsonio import read_body
+from reference_server.versions import at_least, version_of
 
+RESHAPED = "2026-07"  # configure answers 200; pod-based indexes are no longer created
 PROTECTED = (
     "Deletion protection is enabled for this index. Disable deletion protection before retrying."
 )
@@ -86,6 +88,8 @@ def create_control_app(manager: IndexManager) -> Starlette:
 
     async def create_index(request: Request) -> Response:
         model = parse_create(await read_json(request))
+        if model.pod is not None and at_least(version_of(request.headers), RESHAPED):
+            raise bad_request(f"Pod-based indexes cannot be created with API version {RESHAPED}")
         seed = collections.seed_for(model)  # a pod index from a collection (checked first)
         created = await manager.create_index(model)
         if seed is not None:
@@ -102,7 +106,8 @@ def create_control_app(manager: IndexManager) -> Starlette:
         apply_configure(model, body)
         if embed is not None:
             model.embed = embed
-        return json_response(model.describe(), 202)
+        status = 200 if at_least(version_of(request.headers), RESHAPED) else 202
+        return json_response(model.describe(), status)
 
     async def delete_index(request: Request) -> Response:
         model = lookup(request)

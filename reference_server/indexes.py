@@ -8,6 +8,7 @@ body (each ignores what it does not know).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,7 @@ class IndexModel:
     # The records' owner once the index serves (set by the app factory); backups copy from it.
     store: Any = field(default=None, repr=False, compare=False)
     pod: dict[str, Any] | None = None  # the pod settings of a pod-based index (`pods.py`)
+    ready_at: float = 0.0  # time.monotonic() from which it is Ready (a restore sets it later)
 
     def __post_init__(self) -> None:
         if not self.vector_field:
@@ -82,7 +84,7 @@ class IndexModel:
                 "metric": self.metric,
                 "host": self.host,
                 "spec": {"serverless": serverless},
-                "status": {"ready": True, "state": "Ready"},
+                "status": self.status(),
                 "vector_type": self.vector_type,
                 "deletion_protection": self.deletion_protection,
                 "tags": dict(self.tags),
@@ -104,6 +106,12 @@ class IndexModel:
             name, semantic = semantic_field(self.embed)
             body["schema"]["fields"][name] = semantic
         return body
+
+    def status(self) -> dict[str, Any]:
+        """`Ready`, or `Initializing` while a restore into it runs."""
+        if time.monotonic() < self.ready_at:
+            return {"ready": False, "state": "Initializing"}
+        return {"ready": True, "state": "Ready"}
 
 
 def check_definition(

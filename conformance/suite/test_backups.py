@@ -14,10 +14,11 @@ import pytest
 from conformance.outcomes import SetupFailed
 from conformance.suite._backup_helpers import (
     BACKUP_TIMEOUT,
-    DELETE_TIMEOUT,
     DIMENSION,
     absent_id,
     all_pages,
+    assert_deleted,
+    backup_created_status,
     backup_of,
     backup_ready,
     data_client,
@@ -29,9 +30,9 @@ from conformance.suite._backup_helpers import (
     serverless_index,
 )
 from conformance.suite._control_plane_helpers import assert_cp_status, index_name
-from conformance.suite._helpers import setting_up, setup_ok
+from conformance.suite._helpers import records_of, setting_up, setup_ok
 from conformance.target import waiting
-from conformance.target.client import ControlPlaneClient
+from conformance.target.client import ControlPlaneClient, WireResponse
 
 REQUIRED = ("backup_id", "source_index_name", "source_index_id", "status", "cloud", "region")
 JOB_REQUIRED = (
@@ -69,12 +70,12 @@ def backups(control_plane: ControlPlaneClient, target: Any) -> ControlPlaneClien
 
 @pytest.mark.behavior("BACKUPS-CREATE")
 def test_create_backup(backups, target):
-    """A backup of an index answers 201 with the BackupModel's required fields and the name and
-    description sent."""
+    """A backup of an index answers 201 (200 from 2026-07) with the BackupModel's required fields
+    and the name and description sent."""
     with serverless_index(backups, target, "bk") as (name, _):
         resp = backups.create_backup(name, name="conf-backup", description="made by a test")
         try:
-            assert resp.status == 201, resp
+            assert resp.status == backup_created_status(target.api_version), resp
             body = resp.json
             assert isinstance(body, dict), resp
             missing = [f for f in REQUIRED if not isinstance(body.get(f), str)]
@@ -160,12 +161,10 @@ def test_delete_backup(backups, target):
         if backups.describe_backup(absent_id()).status != 404:
             raise SetupFailed("a backup that never existed must describe as 404")
         backup_id = backup["backup_id"]
-        assert backups.delete_backup(backup_id).status == 202
-        waiting.eventually(
+        assert_deleted(
+            lambda: backups.delete_backup(backup_id),
             lambda: backups.describe_backup(backup_id),
-            lambda r: r.status == 404,
-            f"backup {backup_id} gone",
-            DELETE_TIMEOUT,
+            f"backup {backup_id}",
         )
 
 
@@ -300,6 +299,39 @@ def test_restore_job_completes(backups, target):
             assert done.get("percent_complete") == 100, done
 
 
+JOB_STATUSES = ("Pending", "Completed", "Failed", "Cancelled")  # OAS 2026-07 RestoreJobModel
+
+
+@pytest.mark.behavior("RESTORE-JOB-STATUS")
+def test_restore_job_status_model(backups, target):
+    """Every description of a restore job, from its start until it is no longer `Pending`, has
+    a documented status; a `Pending` one has no `percent_complete` and no `completed_at` (null)."""
+    with serverless_index(backups, target, "bk") as (name, _), backup_of(backups, name) as backup:
+        backup_ready(backups, backup["backup_id"])
+        with restoring(backups, target, backup["backup_id"]) as (_, resp):
+            job = restored_job(resp)
+            seen: list[dict[str, Any]] = []
+
+            def settled(r: WireResponse) -> bool:
+                if r.status != 200 or not isinstance(r.json, dict):
+                    return False
+                seen.append(r.json)
+                return r.json.get("status") != "Pending"
+
+            with setting_up(f"restore job {job} leaves Pending"):
+                waiting.eventually(
+                    lambda: backups.describe_restore_job(job),
+                    settled,
+                    f"restore job {job} past Pending",
+                    BACKUP_TIMEOUT,
+                )
+    for body in seen:
+        assert body.get("status") in JOB_STATUSES, f"undocumented status: {body}"
+        if body["status"] == "Pending":
+            assert "percent_complete" not in body, f"a Pending job with progress: {body}"
+            assert body.get("completed_at") is None, f"a Pending job completed at: {body}"
+
+
 def _restored_records(
     backups: ControlPlaneClient, target: Any, backup_id: str, ids: dict[str, list[str]]
 ) -> dict[str, dict[str, Any]]:
@@ -311,30 +343,25 @@ def _restored_records(
         with data_client(backups, target, restored) as data:
             for namespace, wanted in ids.items():
 
-                def fetched(ns: str = namespace, wanted: list[str] = wanted) -> Any:
-                    return setup_ok(data.fetch(wanted, namespace=ns), "fetch restored records")
+                def fetched(ns: str = namespace, wanted: list[str] = wanted) -> WireResponse:
+                    resp = data.fetch(wanted, namespace=ns)
+                    setup_ok(resp, "fetch restored records")
+                    return resp
 
-                def complete(body: Any, wanted: list[str] = wanted) -> bool:
-                    return set(_present(body)) >= set(wanted)
+                def complete(resp: WireResponse, wanted: list[str] = wanted) -> bool:
+                    return set(records_of(resp)) >= set(wanted)
 
                 try:
-                    body = waiting.eventually(
+                    resp = waiting.eventually(
                         fetched,
                         complete,
                         f"restored records of {namespace!r}",
                         target.consistency_timeout,
                     )
                 except AssertionError:
-                    body = fetched()
-                found[namespace] = _present(body)
+                    resp = fetched()
+                found[namespace] = records_of(resp)
         return found
-
-
-def _present(body: Any) -> dict[str, Any]:
-    """The records a fetch returned, without null entries for unknown ids (how a fetch lists
-    those is FETCH-UNKNOWN-IDS-OMITTED's to judge)."""
-    vectors = body.get("vectors") if isinstance(body, dict) else None
-    return {k: v for k, v in (vectors or {}).items() if v is not None}
 
 
 @pytest.mark.behavior("RESTORE-RECORDS-FROM-BACKUP")

@@ -18,18 +18,19 @@ import pytest
 from conformance.outcomes import SetupFailed
 from conformance.suite._backup_helpers import (
     BACKUP_TIMEOUT,
-    DELETE_TIMEOUT,
     DIMENSION,
     POD,
     absent_id,
+    assert_deleted,
     data_client,
     needs_collections,
     needs_index_creation,
+    pod_create_body,
     pod_index,
     seed,
     serverless_index,
 )
-from conformance.suite._control_plane_helpers import assert_cp_status, index_name
+from conformance.suite._control_plane_helpers import assert_cp_status, drop_index, index_name
 from conformance.suite._helpers import setup_ok
 from conformance.target import waiting
 from conformance.target.client import ControlPlaneClient, WireResponse
@@ -88,6 +89,22 @@ def test_create_pod_index(collections, target):
         assert isinstance(spec, dict), f"no pod settings described: {model}"
         assert spec.get("environment") == POD["environment"], model
         assert spec.get("pod_type") == POD["pod_type"], model
+
+
+@pytest.mark.behavior("INDEXES-POD-CREATE-REJECTED")
+def test_pod_index_not_created(control_plane, target):
+    """From 2026-07 a create with a `pod` deployment is rejected with a 4xx and no index of that
+    name appears."""
+    needs_index_creation(target)
+    name = index_name(target.namespace_prefix, "pod")
+    try:
+        resp = control_plane.create_index(**pod_create_body(target, name))
+        assert 400 <= resp.status < 500, resp
+        listed = setup_ok(control_plane.list_indexes(), "list indexes")
+        names = [i.get("name") for i in listed.get("indexes") or [] if isinstance(i, dict)]
+        assert name not in names, f"a pod-based index was created: {listed}"
+    finally:
+        drop_index(control_plane, name)
 
 
 @pytest.mark.behavior("COLLECTIONS-CREATE")
@@ -175,12 +192,10 @@ def test_delete_collection(collections, target):
     if collections.describe_collection(absent).status != 404:
         raise SetupFailed("a collection that never existed must describe as 404")
     with collection_of(collections, target) as (_, name):
-        assert collections.delete_collection(name).status == 202
-        waiting.eventually(
+        assert_deleted(
+            lambda: collections.delete_collection(name),
             lambda: collections.describe_collection(name),
-            lambda r: r.status == 404,
-            f"collection {name} gone",
-            DELETE_TIMEOUT,
+            f"collection {name}",
         )
 
 

@@ -116,6 +116,33 @@ def test_embed_without_inputs_rejected(inference: ControlPlaneClient) -> None:
     assert_cp_status(inference.request("POST", "/embed", json=body), 400)
 
 
+DENSE_MAX_BATCH = 96  # docs: multilingual-e5-large takes at most 96 inputs per request
+DENSE_MAX_TOKENS = 507  # docs: multilingual-e5-large reads at most 507 tokens per input
+
+
+@pytest.mark.behavior("INFERENCE-EMBED-BATCH-LIMIT")
+def test_embed_batch_limit(inference: ControlPlaneClient) -> None:
+    """96 inputs embed (one vector each); 97 are rejected with 400."""
+    texts = [f"passage number {i}" for i in range(DENSE_MAX_BATCH + 1)]
+    full = embed(inference, DENSE_MODEL, texts[:DENSE_MAX_BATCH], input_type="passage")
+    assert full.status == 200, f"expected 200 for {DENSE_MAX_BATCH} inputs, got {full!r}"
+    data = (full.json or {}).get("data")
+    assert isinstance(data, list) and len(data) == DENSE_MAX_BATCH, "one embedding per input"
+    assert_cp_status(embed(inference, DENSE_MODEL, texts, input_type="passage"), 400)
+
+
+@pytest.mark.behavior("INFERENCE-EMBED-TRUNCATE")
+def test_embed_truncate(inference: ControlPlaneClient) -> None:
+    """An input past the token limit is cut with `truncate: END` and rejected with `NONE`."""
+    long_text = " ".join(["word"] * (3 * DENSE_MAX_TOKENS))  # over the limit for any tokenizer
+    cut = embed(inference, DENSE_MODEL, [long_text], input_type="passage", truncate="END")
+    assert cut.status == 200, f"truncate END: expected 200, got {cut!r}"
+    data = (cut.json or {}).get("data")
+    assert isinstance(data, list) and len(data) == 1, f"expected one embedding: {cut!r}"
+    refused = embed(inference, DENSE_MODEL, [long_text], input_type="passage", truncate="NONE")
+    assert_cp_status(refused, 400)
+
+
 DOCUMENTS = [
     {"text": "granite mountains above the valley"},
     {"text": "a recipe for lemon cake"},

@@ -392,3 +392,45 @@ def test_search_by_vector_on_any_index(dense_space: Space) -> None:
         return True
 
     dense_space.eventually(probe, check, f"a vector search finding {wanted} first")
+
+
+# Rejected records requests whose error body is judged (their statuses are other behaviors').
+REJECTED = {
+    "upsert-missing-field": lambda r: r.upsert(r.namespace(), [{"_id": "x", "other": "text"}]),
+    "search-without-top-k": lambda r: r.search(r.namespace(), query={"inputs": {"text": "a"}}),
+}
+
+
+def _error_body(resp: WireResponse) -> dict[str, Any]:
+    """The error body of a rejected request; an accepted one says nothing about error bodies."""
+    if resp.status < 400:
+        pytest.skip(f"{NOT_APPLICABLE_PREFIX}the target accepted the request: {resp!r}")
+    body = resp.json
+    assert isinstance(body, dict), f"expected a JSON error object, got {resp!r}"
+    return body
+
+
+@pytest.mark.behavior("RECORDS-ERRORS-RPCSTATUS")
+@pytest.mark.parametrize("case", list(REJECTED))
+def test_records_error_is_rpc_status(records: Integrated, case: str) -> None:
+    """Before 2026-07 a records error body is {"code": int, "message": str, "details": [...]}."""
+    resp = REJECTED[case](records)
+    body = _error_body(resp)
+    code = body.get("code")
+    assert isinstance(code, int) and not isinstance(code, bool), f"`code` not an int: {resp!r}"
+    assert isinstance(body.get("message"), str), f"`message` not a string: {resp!r}"
+    assert isinstance(body.get("details"), list), f"`details` not a list: {resp!r}"
+
+
+@pytest.mark.behavior("RECORDS-ERRORS-ERROR-RESPONSE")
+@pytest.mark.parametrize("case", list(REJECTED))
+def test_records_error_is_error_response(records: Integrated, case: str) -> None:
+    """From 2026-07 a records error body is {"status": <the HTTP status>, "error": {"code": str,
+    "message": str}}."""
+    resp = REJECTED[case](records)
+    body = _error_body(resp)
+    assert body.get("status") == resp.status, f"`status` is not the HTTP status: {resp!r}"
+    error = body.get("error")
+    assert isinstance(error, dict), f"no `error` object: {resp!r}"
+    assert isinstance(error.get("code"), str), f"`error.code` not a string: {resp!r}"
+    assert isinstance(error.get("message"), str), f"`error.message` not a string: {resp!r}"

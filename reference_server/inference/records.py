@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reference_server.dataplane_common import Context
-from reference_server.errors import bad_request
+from reference_server.errors import ApiError, bad_request
 from reference_server.filters import parse_filter
 from reference_server.inference import engine
 from reference_server.inference.catalog import MODELS, lookup
@@ -28,8 +28,10 @@ from reference_server.inference.integrated import embed_parameters
 from reference_server.jsonio import json_response, parse_object
 from reference_server.store import IndexStore
 from reference_server.validation import MAX_TOP_K, check_id, parse_metadata, resolve_namespace
+from reference_server.versions import at_least
 
 MAX_RECORDS_PER_UPSERT = 96
+ERROR_RESPONSE_FROM = "2026-07"  # records errors are ErrorResponse bodies, no longer rpcStatus
 NOT_INTEGRATED = "Integrated inference is not configured for this index"
 _MODELS: weakref.WeakKeyDictionary[IndexStore, Any] = weakref.WeakKeyDictionary()
 
@@ -277,9 +279,24 @@ def _matches_terms(spec: Any, fields: dict[str, Any], embed: dict[str, Any] | No
     return isinstance(text, str) and wanted <= set(tokens(text))
 
 
+def _shaped(handler: Callable[[Context], Response]) -> Callable[[Context], Response]:
+    """`handler` whose errors have the `ErrorResponse` body from 2026-07 (db_data 2026-07: the
+    records operations answer `ErrorResponse`, the vector operations `rpcStatus`)."""
+
+    def run(ctx: Context) -> Response:
+        try:
+            return handler(ctx)
+        except ApiError as error:
+            if at_least(ctx.version, ERROR_RESPONSE_FROM):
+                return error.to_control_plane_response()
+            raise
+
+    return run
+
+
 def routes(store: IndexStore, route: Callable[..., Route]) -> list[Route]:
     """The records routes of one index, built with the data plane's `route` helper."""
     return [
-        route("/records/namespaces/{namespace:path}/upsert", upsert, ["POST"], "2025-01"),
-        route("/records/namespaces/{namespace:path}/search", search, ["POST"], "2025-01"),
+        route("/records/namespaces/{namespace:path}/upsert", _shaped(upsert), ["POST"], "2025-01"),
+        route("/records/namespaces/{namespace:path}/search", _shaped(search), ["POST"], "2025-01"),
     ]

@@ -52,7 +52,7 @@ async def version_header_twice_ignored(request: Request, forward: Forward, ctx: 
     return await forward(request)
 
 
-@mutant("version-header-required", "AUTH-VERSION-HEADER-OPTIONAL")
+@mutant("version-header-required", "AUTH-VERSION-HEADER-OPTIONAL", api_version="2025-04")
 async def version_header_required(request: Request, forward: Forward, ctx: Ctx) -> Reply:
     """A data-plane request without the version header is rejected with 400."""
     if not any(k.lower() == VERSION_HEADER for k, _ in request.headers):

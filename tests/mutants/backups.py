@@ -62,6 +62,15 @@ async def backups_create_no_source_name(request: Request, forward: Forward) -> R
     return await _edit_json(request, forward, lambda b: b.pop("source_index_name", None))
 
 
+@control("backups-create-201-2026-07", "BACKUPS-CREATE", api_version="2026-07")
+async def backups_create_201_2026_07(request: Request, forward: Forward) -> Reply:
+    """From 2026-07 a created backup still answers 201 (the 2026-07 answer is 200)."""
+    reply = await forward(request)
+    if _matches(request, "POST", _INDEX_BACKUPS) and reply.status == 200:
+        return reply.with_json(reply.json(), status=201)
+    return reply
+
+
 @control("backups-describe-no-name", "BACKUPS-DESCRIBE")
 async def backups_describe_no_name(request: Request, forward: Forward) -> Reply:
     """Describing a backup leaves out its `name`."""
@@ -244,6 +253,19 @@ async def restore_job_pending(request: Request, forward: Forward) -> Reply:
     return await forward(request)
 
 
+@control("restore-job-pending-progress", "RESTORE-JOB-STATUS", api_version="2026-07")
+async def restore_job_pending_progress(request: Request, forward: Forward) -> Reply:
+    """A `Pending` restore job reports `percent_complete: 0` (2026-07 reports none until done)."""
+
+    def progress(job: dict[str, Any]) -> None:
+        if job.get("status") == "Pending":
+            job["percent_complete"] = 0
+
+    if _matches(request, "GET", _JOB):
+        return await _edit_json(request, forward, progress)
+    return await forward(request)
+
+
 @GROUP.patch("backups-not-snapshots", "RESTORE-RECORDS-FROM-BACKUP")
 def backups_not_snapshots() -> None:
     """A backup reads its index's records when restored, not when created."""
@@ -293,6 +315,26 @@ async def pod_spec_described_serverless(request: Request, forward: Forward) -> R
             model["deployment"] = {"deployment_type": "managed", "cloud": "aws"}
 
     return await _edit_json(request, forward, serverless)
+
+
+@control("pod-create-accepted-2026-07", "INDEXES-POD-CREATE-REJECTED", api_version="2026-07")
+async def pod_create_accepted_2026_07(request: Request, forward: Forward) -> Reply:
+    """A 2026-07 create with a `pod` deployment is served as the 2026-04 pod create it was."""
+    body = request.json()
+    deployment = body.get("deployment") if isinstance(body, dict) else None
+    if not request.is_("POST", "/indexes") or not isinstance(deployment, dict):
+        return await forward(request)
+    if deployment.get("deployment_type") != "pod":
+        return await forward(request)
+    pod_keys = ("environment", "pod_type", "replicas", "shards")
+    pod = {k: deployment[k] for k in pod_keys if k in deployment}
+    vector = next(iter((body.get("schema") or {}).get("fields", {}).values()), {})
+    classic = {"name": body.get("name"), "spec": {"pod": pod}}
+    classic.update({k: vector[k] for k in ("dimension", "metric") if k in vector})
+    headers = [(k, v) for k, v in request.headers if k.lower() != b"x-pinecone-api-version"]
+    headers.append((b"x-pinecone-api-version", b"2026-04"))
+    request.headers = headers
+    return await forward(request.with_json(classic))
 
 
 @control("collections-create-no-environment", "COLLECTIONS-CREATE")

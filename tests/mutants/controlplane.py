@@ -192,6 +192,15 @@ async def indexes_configure_ignores_tags(request: Request, forward: Forward) -> 
     return await forward(request)
 
 
+@control("indexes-configure-202-2026-07", "INDEXES-CONFIGURE", api_version="2026-07")
+async def indexes_configure_202_2026_07(request: Request, forward: Forward) -> Reply:
+    """From 2026-07 a configured index still answers 202 (the 2026-07 answer is 200)."""
+    reply = await forward(request)
+    if request.method == "PATCH" and _index_name(request) and reply.status == 200:
+        return reply.with_json(reply.json(), status=202)
+    return reply
+
+
 @control("indexes-configure-unknown-202", "INDEXES-CONFIGURE-UNKNOWN-404")
 async def indexes_configure_unknown_202(request: Request, forward: Forward) -> Reply:
     """Configuring an index that does not exist answers 202 with an empty body."""

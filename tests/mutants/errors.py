@@ -60,11 +60,13 @@ def _server_error(reply: Reply, body: dict[str, Any]) -> Reply:
 mutant(
     "errors-no-details",
     "ERRORS-RPCSTATUS-SHAPE",
+    "RECORDS-ERRORS-RPCSTATUS",
     summary="Data-plane error bodies lack the `details` array.",
 )(error_handler(_drop_details))
 mutant(
     "errors-control-plane-shape",
     "ERRORS-RPCSTATUS-SHAPE",
+    "RECORDS-ERRORS-RPCSTATUS",
     "ERRORS-VALIDATION-400",
     "*-400",
     summary="Data-plane errors use the control plane's `{error: {code, message}, status}` shape.",
@@ -79,6 +81,7 @@ def _error_object_shape(reply: Reply, body: dict[str, Any]) -> Reply:
 mutant(
     "errors-error-object-body",
     "ERRORS-RPCSTATUS-SHAPE",
+    "RECORDS-ERRORS-RPCSTATUS",
     summary="Data-plane errors keep their status but answer "
     '`{"error": {"code": "INVALID_ARGUMENT", "message": ...}}` instead of an rpcStatus body.',
 )(error_handler(_error_object_shape))

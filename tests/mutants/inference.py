@@ -110,6 +110,40 @@ async def embed_missing_inputs_empty(request: Request, forward: Forward) -> Repl
     return await forward(request)
 
 
+@control("embed-batch-unlimited", "INFERENCE-EMBED-BATCH-LIMIT")
+async def embed_batch_unlimited(request: Request, forward: Forward) -> Reply:
+    """More inputs than a model takes are embedded anyway (the first 96 are sent, and the last
+    embedding repeated for the rest)."""
+    body = body_of(request)
+    inputs = body.get("inputs") if body is not None else None
+    if not request.is_("POST", "/embed") or not isinstance(inputs, list) or len(inputs) <= 96:
+        return await forward(request)
+    extra = len(inputs) - 96
+    reply = await forward(request.with_json({**(body or {}), "inputs": inputs[:96]}))
+
+    def repeat_last(answer: dict[str, Any]) -> None:
+        data = answer.get("data") or []
+        answer["data"] = data + [data[-1]] * extra if data else data
+
+    answer = reply.json()
+    if reply.status == 200 and isinstance(answer, dict):
+        repeat_last(answer)
+        return reply.with_json(answer)
+    return reply
+
+
+@control("embed-truncate-none-cuts", "INFERENCE-EMBED-TRUNCATE")
+async def embed_truncate_none_cuts(request: Request, forward: Forward) -> Reply:
+    """`truncate: NONE` cuts an over-long input as `END` does instead of rejecting it."""
+    body = body_of(request)
+    parameters = body.get("parameters") if body is not None else None
+    truncating = isinstance(parameters, dict) and parameters.get("truncate") == "NONE"
+    if request.is_("POST", "/embed") and truncating and isinstance(parameters, dict):
+        parameters["truncate"] = "END"
+        return await forward(request.with_json(body))
+    return await forward(request)
+
+
 # -- /rerank ---------------------------------------------------------------------------------------
 
 
@@ -426,3 +460,30 @@ async def records_vector_search_empty(request: Request, forward: Forward, ctx: C
             result["hits"] = []
 
     return await _edit(request, forward, empty)
+
+
+@mutant("records-errors-error-response", "RECORDS-ERRORS-RPCSTATUS")
+async def records_errors_error_response(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """Records errors answer the 2026-07 `{status, error: {code, message}}` body before
+    2026-07."""
+    reply = await forward(request)
+    body = reply.json()
+    if not request.path.startswith("/records/") or reply.status < 400:
+        return reply
+    if not isinstance(body, dict) or "error" in body:
+        return reply
+    error = {"code": "INVALID_ARGUMENT", "message": str(body.get("message", ""))}
+    return reply.with_json({"error": error, "status": reply.status})
+
+
+@mutant("records-errors-rpcstatus", "RECORDS-ERRORS-ERROR-RESPONSE", api_version="2026-07")
+async def records_errors_rpcstatus(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """From 2026-07 records errors still answer the rpcStatus body."""
+    reply = await forward(request)
+    body = reply.json()
+    if not request.path.startswith("/records/") or reply.status < 400:
+        return reply
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return reply
+    return reply.with_json({"code": 3, "message": str(error.get("message", "")), "details": []})

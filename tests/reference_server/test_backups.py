@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
-from reference_server import snapshots
+from reference_server import backups, snapshots
 from reference_server.controlplane import create_control_app
 from reference_server.indexes import IndexModel
 from reference_server.store import IndexStore
@@ -61,7 +61,16 @@ def _index(client: AsgiClient, manager: StoreManager, name: str = "src") -> Inde
     return model
 
 
-def test_backup_is_a_snapshot_and_restores(client: AsgiClient, manager: StoreManager) -> None:
+@pytest.fixture
+def restore_seconds(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Sets how long a restore job stays Pending."""
+    return lambda seconds: monkeypatch.setattr(backups, "RESTORE_SECONDS", seconds)
+
+
+def test_backup_is_a_snapshot_and_restores(
+    client: AsgiClient, manager: StoreManager, restore_seconds: Any
+) -> None:
+    restore_seconds(0.0)
     source = _index(client, manager)
     _upsert(source, "a", ["1", "2"], {"k": "v"})
     created = client.post("/indexes/src/backups", json={"name": "b", "description": "d"})
@@ -79,6 +88,54 @@ def test_backup_is_a_snapshot_and_restores(client: AsgiClient, manager: StoreMan
     restored = copy.store.get("a")
     assert sorted(restored.ids) == ["1", "2"]
     assert restored.metadata(restored.rows["1"]) == {"k": "v"}
+
+
+V2607 = {"X-Pinecone-Api-Version": "2026-07"}
+
+
+def _restore(client: AsgiClient, manager: StoreManager) -> str:
+    _index(client, manager)
+    backup = client.post("/indexes/src/backups", json={}).json()["backup_id"]
+    job = client.post(f"/backups/{backup}/create-index", json={"name": "copy"})
+    assert job.status_code == 202, job.text
+    return job.json()["restore_job_id"]
+
+
+def test_restore_is_pending_and_its_index_not_ready_for_a_while(
+    client: AsgiClient, manager: StoreManager, restore_seconds: Any
+) -> None:
+    restore_seconds(60.0)
+    job = _restore(client, manager)
+    before = client.get(f"/restore-jobs/{job}").json()
+    assert before["status"] == "Pending"
+    assert "percent_complete" not in before and "completed_at" not in before
+    now = client.get(f"/restore-jobs/{job}", headers=V2607).json()
+    assert now["status"] == "Pending" and now["completed_at"] is None
+    assert "percent_complete" not in now
+    listed = client.get("/restore-jobs", headers=V2607).json()["data"]
+    assert [j["status"] for j in listed] == ["Pending"]
+    status = client.get("/indexes/copy").json()["status"]
+    assert status == {"ready": False, "state": "Initializing"}
+
+
+def test_restore_completes_as_each_version_shapes_it(
+    client: AsgiClient, manager: StoreManager, restore_seconds: Any
+) -> None:
+    restore_seconds(0.0)
+    job = _restore(client, manager)
+    before = client.get(f"/restore-jobs/{job}").json()
+    assert (before["status"], before["percent_complete"]) == ("Completed", 100.0)
+    assert isinstance(before["percent_complete"], float)
+    now = client.get(f"/restore-jobs/{job}", headers=V2607).json()
+    assert (now["status"], now["percent_complete"]) == ("Completed", 100)
+    assert isinstance(now["percent_complete"], int) and isinstance(now["completed_at"], str)
+    assert client.get("/indexes/copy").json()["status"]["ready"] is True
+
+
+def test_backup_created_status_by_version(client: AsgiClient, manager: StoreManager) -> None:
+    _index(client, manager)
+    assert client.post("/indexes/src/backups", json={}).status_code == 201
+    assert client.post("/indexes/src/backups", json={}, headers=V2607).status_code == 200
 
 
 def test_backup_outlives_its_index_and_the_restored_index(

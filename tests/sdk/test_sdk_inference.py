@@ -47,6 +47,32 @@ def test_embed_sparse_returns_indices_and_values(pc: Pinecone) -> None:
     assert len(_get(entry, "sparse_indices")) == len(_get(entry, "sparse_values")) == 3
 
 
+def _status(exc: BaseException) -> Any:
+    """The HTTP status an SDK error carries (`status_code` in 10.x, `status` in 9.x)."""
+    return getattr(exc, "status_code", getattr(exc, "status", None))
+
+
+def test_embed_batch_and_token_limits(pc: Pinecone) -> None:
+    """96 inputs embed and 97 are refused; an over-long input is cut with `truncate` END and
+    refused with NONE (multilingual-e5-large: 96 inputs, 507 tokens)."""
+    model, passage = "multilingual-e5-large", {"input_type": "passage"}
+    texts = [f"text {i}" for i in range(97)]
+    assert len(pc.inference.embed(model=model, inputs=texts[:96], parameters=passage).data) == 96
+    with pytest.raises(Exception) as too_many:
+        pc.inference.embed(model=model, inputs=texts, parameters=passage)
+    assert _status(too_many.value) == 400
+    long_text = " ".join(["word"] * 1600)
+    cut = pc.inference.embed(
+        model=model, inputs=[long_text], parameters={**passage, "truncate": "END"}
+    )
+    assert len(cut.data) == 1
+    with pytest.raises(Exception) as refused:
+        pc.inference.embed(
+            model=model, inputs=[long_text], parameters={**passage, "truncate": "NONE"}
+        )
+    assert _status(refused.value) == 400
+
+
 def test_rerank_orders_by_relevance_and_keeps_top_n(pc: Pinecone) -> None:
     result = pc.inference.rerank(
         model="bge-reranker-v2-m3",
