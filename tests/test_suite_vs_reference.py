@@ -1,11 +1,12 @@
 """The whole conformance suite passes against the bundled reference server.
 
-Three runs, each its own test so that `pytest -n 2` spreads them: the embedded server serially,
-the embedded server with `-n 2`, and a server started here with `--visibility-delay 0.3`, pointed at
-with the foreign-target options and driven with `--consistency-timeout 10` (with `-n 4`: its time
-is spent waiting for writes, not computing). Each asserts no failure
-and no error, passed == whole suite - not applicable, and that the only behaviors reported not
-applicable are the ones gated on another API version (the reference has every index kind).
+Four runs, each its own test so that `pytest -n 2` spreads them: the embedded server serially,
+the embedded server with `-n 2`, the embedded server over gRPC (`--transport grpc`, `-n 2`), and a
+server started here with `--visibility-delay 0.3`, pointed at with the foreign-target options and
+driven with `--consistency-timeout 10` (with `-n 4`: its time is spent waiting for writes, not
+computing). Each asserts no failure and no error, passed == whole suite - not applicable, and that
+the only behaviors reported not applicable are the ones gated on another API version (the
+reference has every index kind) or, over gRPC, on the other wire form.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.target.grpc import NOT_EXPRESSIBLE
 from tests.suite_runner import (
     ForeignTarget,
     SuiteRun,
@@ -29,6 +31,8 @@ pytestmark = pytest.mark.timeout(300)
 
 # Not applicable only by API version, or for the seed's --environment addressing (a URL target).
 VERSION_GATED = ("applies to API versions", "addressed by URL, not by --environment")
+# Over gRPC also what the catalog puts on the REST wire only, and requests with no gRPC form.
+WIRE_GATED = (*VERSION_GATED, "exists over rest only", NOT_EXPRESSIBLE)
 DELAY = 0.3
 
 
@@ -48,6 +52,14 @@ def test_embedded_reference(tmp_path: Path, whole_suite: int, workers: list[str]
     run = run_suite(workers, tmp_path)
     _report(run, f"embedded {' '.join(workers) or 'serial'}")
     assert_clean(run, whole_suite, applicable_only=VERSION_GATED)
+
+
+def test_embedded_reference_over_grpc(tmp_path: Path, whole_suite: int) -> None:
+    """Over gRPC, against the embedded reference server's VectorService listeners, every test
+    applicable to that wire form passes."""
+    run = run_suite(["--transport", "grpc", "-n", "2"], tmp_path)
+    _report(run, "embedded over gRPC -n 2")
+    assert_clean(run, whole_suite, applicable_only=WIRE_GATED)
 
 
 def _assert_delay_in_effect(target: ForeignTarget) -> None:
