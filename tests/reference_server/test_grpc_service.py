@@ -299,6 +299,13 @@ def test_an_index_created_later_serves_grpc_too(server: RunningServer) -> None:
         httpx.delete(
             f"{server.control_url}/indexes/glate", headers={"Api-Key": KEY}, timeout=TIMEOUT
         )
+    with grpc.insecure_channel(address) as channel:  # deleting the index closed its listener
+        code, _ = code_of(
+            pb_grpc.VectorServiceStub(channel).DescribeIndexStats,
+            pb.DescribeIndexStatsRequest(),
+            metadata=AUTH,
+        )
+    assert code is grpc.StatusCode.UNAVAILABLE
 
 
 def _wait_for_address(server: RunningServer, name: str) -> str:
