@@ -24,7 +24,7 @@ from conformance.config import (
     resolve,
     resolve_options,
 )
-from conformance.fuzz.context import Failure, FuzzContext, session_http
+from conformance.fuzz.context import Failure, FuzzContext
 from conformance.fuzz.coverage import print_coverage
 from conformance.fuzz.report import results_document, run_id_for, write_failures, write_reports
 from conformance.fuzz.session import SessionResult, open_database, run_session
@@ -32,6 +32,7 @@ from conformance.fuzz.workers import merged_reports, run_workers
 from conformance.options import DEFAULT_EXAMPLES_DB, FUZZ
 from conformance.outcomes import ExitCode
 from conformance.redact import redact
+from conformance.target.client import make_http
 from conformance.target.session import StartFailure, start_session
 
 DEFAULT_DB = DEFAULT_EXAMPLES_DB
@@ -128,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     reports_dir = Path(args.reports_dir)
     report_dir = reports_dir / run_id
     target = cfg.target or ("embedded" + (f" ({cfg.server_command})" if cfg.server_command else ""))
-    http = session_http(cfg.request_timeout)
+    http = make_http(cfg.request_timeout)
     restore_signals: Callable[[], None] = lambda: None  # noqa: E731
     received: list[str] = []
     try:

@@ -11,7 +11,6 @@ import contextlib
 import itertools
 import math
 import re
-import socket
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -25,22 +24,6 @@ from conformance.target.indexes import IndexInfo
 
 FILTER_WRITES_FROM = "2025-10"  # update by filter and fetch_by_metadata
 CLEANUP_TIMEOUT = 5.0
-# Pooled connections are dropped after this many idle seconds: below the 5 s after which common
-# servers (uvicorn among them) close an idle connection, so a session that comes back to an index
-# after a while never sends on a connection the server is closing at that moment (httpx's own
-# default is 5 s too: a rare "Server disconnected" that is no fault of the target).
-KEEPALIVE_SECONDS = 2.0
-
-
-def session_http(timeout: float) -> httpx.Client:
-    """The session's HTTP client: TCP_NODELAY and no retries like the suite's
-    (`conformance.target.client.make_http`), connections kept idle at most KEEPALIVE_SECONDS."""
-    transport = httpx.HTTPTransport(
-        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-        retries=0,
-        limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
-    )
-    return httpx.Client(timeout=timeout, transport=transport)
 
 
 # -- failures -------------------------------------------------------------------------------------

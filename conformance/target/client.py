@@ -28,6 +28,11 @@ from conformance.target.stall import StallWatch
 
 DEFAULT_API_VERSION = "2025-10"
 DEFAULT_TIMEOUT = 10.0
+# Pooled connections are dropped after this many idle seconds: below the 5 s after which common
+# servers (uvicorn among them) close an idle connection, so a request never goes out on a
+# connection the server is closing at that moment (httpx's own default is 5 s too: a rare
+# "Server disconnected" that is no fault of the target).
+KEEPALIVE_SECONDS = 2.0
 _BODY_LIMIT = 4000  # characters of a body kept in a transcript entry
 
 Params = Mapping[str, Any] | list[tuple[str, Any]] | None
@@ -93,10 +98,13 @@ class Exchange:
 
 
 def make_http(timeout: float = DEFAULT_TIMEOUT) -> httpx.Client:
-    """An httpx.Client with TCP_NODELAY: without it, headers and body sent as two small writes
-    wait on the peer's delayed ACK (about 40 ms per request on loopback)."""
+    """An httpx.Client with TCP_NODELAY (without it, headers and body sent as two small writes
+    wait on the peer's delayed ACK, about 40 ms per request on loopback), no retries, and pooled
+    connections dropped after KEEPALIVE_SECONDS idle."""
     transport = httpx.HTTPTransport(
-        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)], retries=0
+        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+        retries=0,
+        limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
     )
     return httpx.Client(timeout=timeout, transport=transport)
 
