@@ -13,6 +13,7 @@ All access goes through `lock`; views of the matrix never leave it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import threading
 import time
 from collections import deque
@@ -40,6 +41,24 @@ MetadataJson = bytes  # orjson's compact text of a non-empty Metadata
 MAX_UPDATE_BY_FILTER = 100_000
 FIRST_BLOCK_ROWS = 64
 HUGE_PAGE = 2 * 1024 * 1024
+
+
+def _heap_trimmer() -> Callable[[], object]:
+    """The C library's `malloc_trim(0)` (glibc), or a no-op where there is none.
+
+    Freed request buffers (bodies, decoded matrices) and the old copies of regrown lists and
+    dicts stay in the C heap as free holes that the heap never gives back: about 10 MiB at 50,000
+    records of 768. The trim hands their pages back; a namespace calls it each time it grows past
+    another BLOCK_ROWS rows, which costs well under 0.1 ms a batch of 100 on average.
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    return lambda: trim(0)
+
+
+_trim_heap = _heap_trimmer()
 
 
 def _new_block(rows: int, dimension: int) -> np.ndarray:
@@ -151,6 +170,13 @@ def _encode(metadata: Metadata | None) -> MetadataJson | None:
     return bytes(memoryview(orjson.dumps(metadata))) if metadata else None
 
 
+def _encode_batch(metas: list[Metadata | None]) -> list[MetadataJson | None]:
+    """`_encode` of each, records of one batch with the same metadata sharing one text (a field
+    or two of categories repeat a lot, and each text object costs about 60 bytes)."""
+    shared: dict[MetadataJson, MetadataJson] = {}
+    return [None if (text := _encode(m)) is None else shared.setdefault(text, text) for m in metas]
+
+
 class Namespace:
     """The records of one namespace, as numpy rows plus per-row Python objects."""
 
@@ -184,7 +210,8 @@ class Namespace:
 
     def _reserve(self, needed: int) -> None:
         """Make room for `needed` rows: a new dense block, or about 1/8 more for sparse-only."""
-        if needed <= self.capacity:
+        before = self.capacity
+        if needed <= before:
             return
         if self.dense is not None:
             self.dense.reserve(needed)
@@ -202,6 +229,8 @@ class Namespace:
             self.norms = norms
             self._scratch = np.empty(size, dtype=np.float32)
             self.index.grow(size)
+        if capacity // BLOCK_ROWS > before // BLOCK_ROWS:
+            _trim_heap()
 
     def _norms_of(self, values: np.ndarray) -> np.ndarray:
         """Norms (cosine) or squared norms (euclidean) of float32 rows, computed in float64."""
@@ -242,6 +271,7 @@ class Namespace:
         rows = np.empty(len(last), dtype=np.int64)
         set_row = self.index.set_row
         meta = self.meta
+        texts = _encode_batch(metas)
         for j, (vector_id, i) in enumerate(last.items()):
             row = known.get(vector_id)
             if row is None:
@@ -254,7 +284,7 @@ class Namespace:
                 self.sparse[row] = sparse[i]
             rows[j] = row
             set_row(row, self.metadata(row), metas[i])
-            meta[row] = _encode(metas[i])
+            meta[row] = texts[i]
         if self.dense is not None and matrix is not None:
             values = matrix if len(last) == len(ids) else matrix[list(last.values())]
             self.dense.put(rows, values)
@@ -275,7 +305,7 @@ class Namespace:
         self.ids.extend(ids)
         self.rows.update(zip(ids, range(start, stop), strict=True))
         self.sparse.extend(sparse)
-        self.meta.extend([_encode(m) for m in metas])
+        self.meta.extend(_encode_batch(metas))
         self.index.add_rows(start, metas)
         if self.dense is not None and matrix is not None:
             self.dense.put(np.arange(start, stop), matrix)
