@@ -29,7 +29,7 @@ from conformance.fuzz.coverage import print_coverage
 from conformance.fuzz.report import results_document, run_id_for, write_failures, write_reports
 from conformance.fuzz.session import SessionResult, open_database, run_session
 from conformance.fuzz.workers import merged_reports, run_workers
-from conformance.options import DEFAULT_EXAMPLES_DB, FUZZ
+from conformance.options import DEFAULT_EXAMPLES_DB, FUZZ, GRPC
 from conformance.outcomes import ExitCode
 from conformance.redact import redact
 from conformance.target.client import make_http
@@ -130,6 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_dir = reports_dir / run_id
     target = cfg.target or ("embedded" + (f" ({cfg.server_command})" if cfg.server_command else ""))
     http = make_http(cfg.request_timeout)
+    if cfg.transport == GRPC:  # the data plane over gRPC, VectorService on each index
+        from conformance.target.grpc.transport import grpc_http
+
+        http = grpc_http(
+            {i.host: suite.grpc_address(i) for i in suite.indexes},
+            http,
+            timeout=cfg.request_timeout,
+            max_response_bytes=cfg.max_response_bytes,
+        )
     restore_signals: Callable[[], None] = lambda: None  # noqa: E731
     received: list[str] = []
     try:

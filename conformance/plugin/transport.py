@@ -14,21 +14,25 @@ from typing import Any
 import pytest
 
 from conformance.outcomes import NOT_APPLICABLE_PREFIX
+from conformance.plugin.selection import BEHAVIORS_KEY
 from conformance.target.grpc.errors import NotExpressible
 
 
-def _not_expressible_skips() -> Generator[None, Any, Any]:
+def _not_expressible_skips(item: pytest.Item) -> Generator[None, Any, Any]:
+    """Around a suite test (one with behavior markers), NotExpressible is a skip."""
     try:
         return (yield)
     except NotExpressible as exc:
+        if item.stash.get(BEHAVIORS_KEY, None) is None:
+            raise
         pytest.skip(NOT_APPLICABLE_PREFIX + str(exc))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, Any]:
-    return (yield from _not_expressible_skips())
+    return (yield from _not_expressible_skips(item))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
-    return (yield from _not_expressible_skips())
+    return (yield from _not_expressible_skips(item))

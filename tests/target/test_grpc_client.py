@@ -145,7 +145,10 @@ def test_namespace_api_replies_keep_proto_names_and_64_bit_strings(client, serve
         (lambda c: c.fetch(["a"], namespace="missing"), 404, 5),
         (
             lambda c: c.request(
-                "POST", "/vectors/upsert", json={"vectors": []}, headers={"Api-Key": None}
+                "POST",
+                "/vectors/upsert",
+                json={"vectors": [{"id": "a"}]},
+                headers={"Api-Key": None},
             ),
             401,
             16,
@@ -168,7 +171,7 @@ def test_mapping_table_follows_google_rpc_code():
 
 def test_wrong_key_travels_as_metadata(client, served):
     response = client.request(
-        "POST", "/vectors/upsert", json={"vectors": []}, headers={"Api-Key": "wrong"}
+        "POST", "/vectors/upsert", json={"vectors": [{"id": "a"}]}, headers={"Api-Key": "wrong"}
     )
     assert response.status == 401 and last_call(served)[2]["api-key"] == "wrong"
 
@@ -206,11 +209,12 @@ def test_requests_without_a_grpc_form_are_not_expressible(client, served, method
 
 
 def test_transcript_masks_the_key_and_names_the_rpc(client):
-    client.request("POST", "/vectors/upsert", json={"vectors": []}, headers={"Api-Key": KEY})
+    body = {"vectors": [{"id": "a"}]}
+    client.request("POST", "/vectors/upsert", json=body, headers={"Api-Key": KEY})
     text = client.render_transcript()
     assert KEY not in text and MASK in text
     assert "/VectorService/Upsert" in text and "REST POST /vectors/upsert" in text
-    assert client.transcript[-1].sent == {"vectors": []}
+    assert client.transcript[-1].sent == body
 
 
 def test_no_answer_is_a_transport_error():
@@ -237,3 +241,35 @@ def test_missing_extra_names_the_install_command(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "grpc", None)
     reason = missing_reason()
     assert reason is not None and "pip install 'pinecone-conformance[grpc]'" in reason
+
+
+def test_httpx_transport_sends_expressible_requests_over_grpc(served):
+    """Through `grpc_http`, a REST request to the index is a gRPC call; a raw body, which has no
+    gRPC form, goes to the REST fallback instead."""
+    from conformance.target.grpc.transport import grpc_http
+
+    over_rest: list[str] = []
+
+    def rest(request: httpx.Request) -> httpx.Response:
+        over_rest.append(request.url.path)
+        return httpx.Response(400, json={"code": 3, "message": "bad json", "details": []})
+
+    base = "http://127.0.0.1:5081/prefix"
+    fallback = httpx.Client(transport=httpx.MockTransport(rest))
+    with grpc_http({base: served[0]}, fallback, timeout=5) as http:
+        auth = {"Api-Key": KEY, "X-Pinecone-Api-Version": "2025-10"}
+        reply = http.post(f"{base}/vectors/upsert", json={"vectors": [{"id": "a"}]}, headers=auth)
+        fetched = http.get(f"{base}/vectors/fetch", params={"ids": "a b"}, headers=auth)
+        raw = http.post(f"{base}/query", content=b"{not json", headers=auth)
+        transport = http._transport
+    assert reply.status_code == 200 and reply.json() == {"upsertedCount": 1}
+    assert "a b" in fetched.json()["vectors"]
+    assert raw.status_code == 400 and over_rest == ["/prefix/query"]
+    assert (transport.calls, transport.fallbacks) == (2, 1)
+
+
+def test_an_empty_list_is_not_expressible(client):
+    """proto3 repeated fields have no presence: `values: []` reads as no values at all, which the
+    REST wire tells apart (an update to no values is a dimension error, not a no-op)."""
+    with pytest.raises(NotExpressible, match="empty list"):
+        client.update(id="a", values=[])

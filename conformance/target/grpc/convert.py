@@ -144,6 +144,8 @@ def _field_value(field: FieldDescriptor, value: Any, where: str) -> Any:
     if field.is_repeated:
         if not isinstance(value, list):
             raise NotExpressible(f"{where} is {_kind(value)}, not a list")
+        if not value:  # proto3 repeated fields have no presence: `[]` is the field left out
+            raise NotExpressible(f"{where} is an empty list, which gRPC cannot tell from absent")
         return [_single(field, v, f"{where}[{n}]") for n, v in enumerate(value)]
     return _single(field, value, where)
 
