@@ -246,7 +246,7 @@ def test_missing_extra_names_the_install_command(monkeypatch):
 def test_httpx_transport_sends_expressible_requests_over_grpc(served):
     """Through `grpc_http`, a REST request to the index is a gRPC call; a raw body, which has no
     gRPC form, goes to the REST fallback instead."""
-    from conformance.target.grpc.transport import grpc_http
+    from conformance.target.grpc.transport import GrpcTransport, grpc_http
 
     over_rest: list[str] = []
 
@@ -262,6 +262,7 @@ def test_httpx_transport_sends_expressible_requests_over_grpc(served):
         fetched = http.get(f"{base}/vectors/fetch", params={"ids": "a b"}, headers=auth)
         raw = http.post(f"{base}/query", content=b"{not json", headers=auth)
         transport = http._transport
+        assert isinstance(transport, GrpcTransport)
     assert reply.status_code == 200 and reply.json() == {"upsertedCount": 1}
     assert "a b" in fetched.json()["vectors"]
     assert raw.status_code == 400 and over_rest == ["/prefix/query"]
