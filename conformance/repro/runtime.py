@@ -26,6 +26,20 @@ PATH_MARK = "@NS@"  # in a path, the slot's namespace percent-encoded
 URL_BUDGET = 6000  # characters of ids per fetch request, so URLs stay short
 
 
+def open_http(timeout, base, grpc_target=None):
+    """The client the steps travel through: plain HTTP to `base`, or, given `grpc_target`
+    (HOST:PORT where that index serves gRPC), Pinecone's VectorService, the requests with no gRPC
+    form still over HTTP. gRPC needs pinecone-conformance with its grpc extra installed, so it is
+    imported only when asked for."""
+    http = httpx.Client(timeout=timeout)
+    if not grpc_target:
+        return http
+    import importlib
+
+    grpc_transport = importlib.import_module("conformance.target.grpc.transport")
+    return grpc_transport.grpc_http({base: grpc_target}, http, timeout=timeout)
+
+
 def ns_names(base, suffixes):
     """The namespace of each slot: the run's fresh base name plus the slot's suffix, or `""`
     for the default namespace (suffix None)."""

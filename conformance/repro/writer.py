@@ -26,6 +26,7 @@ Replays the minimal failing sequence the fuzz session found, each step checked a
 model of the data plane expects. Needs Python 3.11+ and httpx.
 
     PINECONE_API_KEY=... python {filename} --target URL [--consistency-timeout SECONDS]
+        [--grpc-target HOST:PORT]   (the steps over gRPC; needs pinecone-conformance[grpc])
 
 Exit status: 0 the target conforms (every step as expected), 1 reproduced, 2 usage / unreachable.
 The steps write only to fresh namespaces named PREFIX-repro-<random>..., deleted at the end.
@@ -58,6 +59,7 @@ def main(argv=None):
     parser.add_argument("--consistency-timeout", type=float, default=CONSISTENCY_TIMEOUT)
     parser.add_argument("--namespace-prefix", default="conformance")
     parser.add_argument("--request-timeout", type=float, default=10.0)
+    parser.add_argument("--grpc-target", help="HOST:PORT: send the steps over gRPC (VectorService)")
     args = parser.parse_args(argv)
     auth = {"X-Pinecone-Api-Version": args.api_version}
     if args.api_key:
@@ -65,7 +67,7 @@ def main(argv=None):
     base = args.target.rstrip("/")
     names = ns_names(f"{args.namespace_prefix}-repro-{uuid.uuid4().hex[:8]}", SUFFIXES)
     code = 0
-    with httpx.Client(timeout=args.request_timeout) as http:
+    with open_http(args.request_timeout, base, args.grpc_target) as http:
         try:
             for n, step in enumerate(STEPS, 1):
                 problem, out = run_step(http, base, auth, step, names, args.consistency_timeout)

@@ -73,8 +73,10 @@ class GrpcTransport(httpx.BaseTransport):
                 pass
             else:
                 self.calls += 1
+                headers = httpx.Headers(wire.headers)
+                headers["content-type"] = "application/json"  # the body: the reply's REST JSON
                 return httpx.Response(
-                    wire.status, headers=wire.headers, content=wire.body, request=request
+                    wire.status, headers=headers, content=wire.body, request=request
                 )
             self.fallbacks += 1
         response = self._rest.send(request)
