@@ -153,3 +153,29 @@ def test_reference_parity_only_in_its_own_profile() -> None:
 def test_profile_field_is_checked() -> None:
     with pytest.raises(catalog.CatalogError, match="profile must be reference-parity"):
         catalog.parse("[[behavior]]\n" + BASE + 'profile = "full"')
+
+
+@pytest.mark.parametrize(
+    ("transports", "rest", "grpc"),
+    [(None, True, True), ('["rest"]', True, False), ('["grpc"]', False, True)],
+)
+def test_transports(transports, rest, grpc) -> None:
+    """A behavior exists over both wire forms unless its entry names the ones it exists in."""
+    entry = BASE + (f"transports = {transports}\n" if transports else "")
+    behavior = catalog.parse("[[behavior]]\n" + entry)["A"]
+    assert behavior.applies_to_transport("rest") is rest
+    assert behavior.applies_to_transport("grpc") is grpc
+
+
+@pytest.mark.parametrize("value", ["[]", '["http"]', '"rest"', '["rest", "rest"]'])
+def test_transports_field_is_checked(value) -> None:
+    with pytest.raises(catalog.CatalogError, match="transports must be"):
+        catalog.parse("[[behavior]]\n" + BASE + f"transports = {value}\n")
+
+
+def test_packaged_catalog_names_behaviors_of_each_wire_form() -> None:
+    """The JSON-only details are REST's, the status codes and metadata of gRPC are gRPC's."""
+    cat = catalog.load()
+    assert cat["ERRORS-MALFORMED-JSON"].transports == ("rest",)
+    assert cat["GRPC-UNAUTHENTICATED"].transports == ("grpc",)
+    assert cat["UPSERT-OVERWRITES"].transports == ()
