@@ -5,6 +5,7 @@ Driven against a small in-process VectorService that records what it received.""
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from concurrent import futures
 from typing import Any
@@ -25,6 +26,7 @@ from conformance.target.grpc.client import (  # noqa: E402
     parse_target,
 )
 from conformance.target.grpc.status import http_status  # noqa: E402
+from conformance.target.stall import StallWatch, TargetStalled  # noqa: E402
 from pinecone_messages import load  # noqa: E402
 
 pb, services = load()
@@ -67,6 +69,11 @@ class Recording(services.VectorServiceServicer):  # type: ignore[name-defined]
     def DescribeNamespace(self, request, context):
         self._note("DescribeNamespace", request, context)
         return pb.NamespaceDescription(name=request.namespace, record_count=5)
+
+    def DescribeIndexStats(self, request, context):
+        self._note("DescribeIndexStats", request, context)
+        time.sleep(1.0)  # longer than the deadline the test gives
+        return pb.DescribeIndexStatsResponse()
 
     def List(self, request, context):
         self._note("List", request, context)
@@ -274,3 +281,34 @@ def test_an_empty_list_is_not_expressible(client):
     REST wire tells apart (an update to no values is a dimension error, not a no-op)."""
     with pytest.raises(NotExpressible, match="empty list"):
         client.update(id="a", values=[])
+
+
+def test_a_call_past_its_deadline_is_a_transport_error(served):
+    slow = GrpcDataPlaneClient(served[0], KEY, timeout=0.2)
+    with slow, pytest.raises(GrpcTransportError, match="DEADLINE_EXCEEDED"):
+        slow.describe_index_stats()
+
+
+def test_calls_without_answer_declare_the_stall(tmp_path):
+    """The stall watch counts gRPC calls that got no answer like HTTP requests; once declared,
+    no further call is sent."""
+    watch = StallWatch(tmp_path, threshold=2)
+    gone = GrpcDataPlaneClient("127.0.0.1:9", KEY, timeout=2, watch=watch)
+    with gone:
+        for _ in range(2):
+            with pytest.raises(GrpcTransportError):
+                gone.describe_index_stats()
+        with pytest.raises(TargetStalled):
+            gone.describe_index_stats()
+    assert watch.message() is not None
+
+
+def test_a_grpc_run_without_the_extra_is_a_usage_error(monkeypatch):
+    from conformance.config import TargetConfig
+    from conformance.outcomes import ExitCode
+    from conformance.target import session
+
+    monkeypatch.setattr(session, "grpc_missing_reason", lambda: "install the grpc extra")
+    started = session.start_session(TargetConfig(api_key="k", transport="grpc"), None, "m")
+    assert isinstance(started, session.StartFailure)
+    assert started.code == ExitCode.USAGE and "grpc extra" in started.message
