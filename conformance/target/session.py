@@ -331,6 +331,29 @@ class SuiteSession:
             raise TargetError(
                 "usage", "--transport grpc: the embedded server reported no gRPC address"
             )
+        if self.primary is not None:
+            self._probe_grpc(self.primary)
+
+    def _probe_grpc(self, index: IndexInfo) -> None:
+        """One DescribeIndexStats over gRPC, so that a wrong or missing gRPC address ends the run
+        at once with one message rather than test by test."""
+        from conformance.target.grpc.client import GrpcDataPlaneClient  # the grpc extra
+
+        address = self.grpc_address(index)
+        cfg = self.cfg
+        client = GrpcDataPlaneClient(address, cfg.api_key, cfg.api_version, timeout=PROBE_TIMEOUT)
+        try:
+            response = client.describe_index_stats()
+        except httpx.TransportError as exc:
+            raise TargetError(
+                "unavailable",
+                f"gRPC target {address} is unreachable ({redact(str(exc))}); check --grpc-target "
+                "and that the index serves gRPC there",
+            ) from None
+        if response.status in (401, 403):
+            raise TargetError(
+                "auth", f"gRPC target {address} rejected the API key ({response.status})"
+            )
 
     def control_client(self) -> ControlPlaneClient | None:
         if self.control_url is None:
