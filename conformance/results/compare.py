@@ -67,7 +67,9 @@ def _label(results: Mapping[str, Any], fallback: str) -> str:
 
 
 def render(a: Mapping[str, Any], b: Mapping[str, Any], fmt: str = "text") -> str:
-    """The differences as plain text or a markdown table."""
+    """The differences as plain text or a markdown table. Between runs over two wire forms, the
+    behaviors not applicable in one of them (they exist over one wire form only) are named after
+    the others, in one line: the rows above them are the two wire forms disagreeing."""
     rows = differences(a, b)
     la, lb = _label(a, "A"), _label(b, "B")
     same = len(
@@ -75,11 +77,15 @@ def render(a: Mapping[str, Any], b: Mapping[str, Any], fmt: str = "text") -> str
     )
     head = f"{len(rows)} behaviors differ between A and B ({same} in both runs)"
     ta, tb = transport_of(a), transport_of(b)
+    one_form: list[str] = []
     if ta != tb:
-        head += (
-            f"; A spoke {ta} and B {tb}: where both wire forms apply, a difference is the two "
-            "wire forms of the data plane disagreeing"
+        one_form = [r["id"] for r in rows if oc.NOT_APPLICABLE in (r["a"], r["b"])]
+        rows = [r for r in rows if r["id"] not in one_form]
+        head = (
+            f"A spoke {ta} and B {tb}: {len(rows)} behaviors differ where both wire forms apply "
+            f"({same} in both runs), {len(one_form)} apply over one of them only"
         )
+    tail = f"not applicable over one wire form: {', '.join(one_form)}" if one_form else ""
     if fmt == "markdown":
         lines = [
             "## Conformance comparison",
@@ -96,6 +102,8 @@ def render(a: Mapping[str, Any], b: Mapping[str, Any], fmt: str = "text") -> str
                 f"| `{r['id']}` | {r['level']} | {r['a']} | {r['b']} | {r['change']} |"
                 for r in rows
             ]
+        if tail:
+            lines += ["", tail + "."]
         return "\n".join(lines) + "\n"
     lines = [
         f"A: {la}: {a.get('verdict')}",
@@ -104,4 +112,6 @@ def render(a: Mapping[str, Any], b: Mapping[str, Any], fmt: str = "text") -> str
     ]
     width = max((len(r["id"]) for r in rows), default=0)
     lines += [f"  {r['id']:<{width}}  {r['a']:>18} -> {r['b']:<18} {r['change']}" for r in rows]
+    if tail:
+        lines.append(tail)
     return "\n".join(lines) + "\n"

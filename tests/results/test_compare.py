@@ -63,7 +63,10 @@ def test_a_rest_and_a_grpc_run_of_one_server_side_by_side() -> None:
     assert compare.transport_of(rest) == "rest" and compare.transport_of(grpc) == "grpc"
     text = compare.render(rest, grpc)
     assert "over rest" in text and "over grpc" in text
-    assert "A spoke rest and B grpc" in text
+    assert "A spoke rest and B grpc: 2 behaviors differ where both wire forms apply" in text
+    # not applicable in A, absent in B: it exists over one wire form only
+    assert text.splitlines()[-1] == "not applicable over one wire form: UPSERT-SPARSE-ROUNDTRIP"
+    assert "UPSERT-IDEMPOTENT" in compare.render(rest, grpc, "markdown")
     assert "A spoke" not in compare.render(rest, rest)
     from conformance.report.summary import render_summary
 
