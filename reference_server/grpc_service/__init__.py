@@ -8,8 +8,9 @@ whether the `grpc` extra is installed, and `listener.GrpcListener` serves one in
 Hook for other servers (the mutant tests use it): `reference_server.__main__.main(...,
 grpc_factory=...)` takes a `GrpcServiceFactory`. It is called once per index with the index's
 store and the server's API key and returns a `GrpcService`: the servicer whose methods answer the
-RPCs, and the `grpc.aio.ServerInterceptor`s in front of it (outermost first; the default is the
-API-key check). Wrap `default_grpc_service` and change either part, e.g.
+RPCs (each gets the parsed request message, or a `listener.Oversized` past the size limit), and
+the `grpc.aio.ServerInterceptor`s in front of it (outermost first; the default is the API-key
+check). Wrap `default_grpc_service` and change either part, e.g.
 
     def factory(store, api_key):
         service = default_grpc_service(store, api_key)

@@ -1,20 +1,55 @@
 """One index's gRPC listener: a `grpc.aio` server on the server's event loop, on loopback.
 
 It runs on the same loop as the index's REST listener, so gRPC and REST calls take turns exactly
-as REST calls do among themselves. Plaintext, loopback only; requests larger than the REST body
-limit end with RESOURCE_EXHAUSTED (the code of the REST 413); stopping is bounded.
+as REST calls do among themselves. Plaintext, loopback only; stopping is bounded.
+
+A request message larger than the REST body limit is not parsed: the servicer receives an
+`Oversized` in its place and refuses it like the REST 413 (see `servicer.py`). gRPC's own limit,
+which ends a call before any servicer code runs, is set far above it (the REST drain limit).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import grpc
 
-from pinecone_messages import db_data_2025_10_pb2_grpc as pb_grpc
+from pinecone_messages import db_data_2025_10_pb2 as pb
 from reference_server.grpc_service import GrpcService
-from reference_server.jsonio import MAX_BODY_BYTES
+from reference_server.jsonio import MAX_BODY_BYTES, MAX_DRAIN_BYTES
 
 STOP_GRACE = 2.0
 LOOPBACK_V4 = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """Stands for a request message of `size` bytes, past the limit, that was not parsed."""
+
+    size: int
+
+
+def _limited(parse: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    def read(raw: bytes) -> Any:
+        return Oversized(len(raw)) if len(raw) > MAX_BODY_BYTES else parse(raw)
+
+    return read
+
+
+def vector_service_handler(servicer: Any) -> grpc.GenericRpcHandler:
+    """`VectorService`'s methods on `servicer`, each request read under the size limit."""
+    service = pb.DESCRIPTOR.services_by_name["VectorService"]
+    handlers = {}
+    for method in service.methods:
+        request, response = (getattr(pb, m.name) for m in (method.input_type, method.output_type))
+        handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+            getattr(servicer, method.name),
+            request_deserializer=_limited(request.FromString),
+            response_serializer=response.SerializeToString,
+        )
+    return grpc.method_handlers_generic_handler(service.full_name, handlers)
 
 
 def loopback_for(bind_host: str) -> str:
@@ -29,11 +64,11 @@ class GrpcListener:
         self.server = grpc.aio.server(
             interceptors=service.interceptors,
             options=[
-                ("grpc.max_receive_message_length", MAX_BODY_BYTES),
+                ("grpc.max_receive_message_length", MAX_DRAIN_BYTES),
                 ("grpc.so_reuseport", 0),
             ],
         )
-        pb_grpc.add_VectorServiceServicer_to_server(service.servicer, self.server)
+        self.server.add_generic_rpc_handlers((vector_service_handler(service.servicer),))
         self.port = self.server.add_insecure_port(f"{host}:0")
         if self.port == 0:
             raise OSError(f"cannot listen for gRPC on {host}")

@@ -5,6 +5,10 @@ validation and store as `dataplane.py` would run it, and the JSON answer becomes
 message (`responses.py`); an ApiError ends the call with its gRPC code (`codes.py`) and message.
 The API version comes from the `x-pinecone-api-version` metadata, as from the REST header, and a
 method newer than that version is UNIMPLEMENTED. The LSN headers travel as initial metadata.
+A request past the size limit (`listener.Oversized`) is refused like the REST 413, with the same
+code. Every refusal is deterministic, so a RESOURCE_EXHAUSTED one says `grpc-retry-pushback-ms:
+-1`: the gRPC retry convention for "do not retry", which clients that retry that code as
+throttling (the official python client does) honour instead of retrying with backoff.
 Handlers run on the event loop, exactly as the REST handlers do.
 """
 
@@ -27,15 +31,18 @@ from reference_server import dataplane_namespaces as namespaces
 from reference_server import dataplane_reads as reads
 from reference_server import dataplane_writes as writes
 from reference_server.dataplane_common import MAX_INDEXED_LSN, REQUEST_LSN, Context
-from reference_server.errors import ApiError
+from reference_server.errors import ApiError, payload_too_large
 from reference_server.grpc_service import requests, responses
 from reference_server.grpc_service.codes import status_of
+from reference_server.grpc_service.listener import Oversized
+from reference_server.jsonio import MAX_BODY_BYTES
 from reference_server.store import IndexStore
 from reference_server.versions import HEADER, at_least, parse_version
 
 log = logging.getLogger(__name__)
 _LSN_HEADERS = (REQUEST_LSN, MAX_INDEXED_LSN)
 _NO_PARAMS = QueryParams("")
+NO_RETRY = (("grpc-retry-pushback-ms", "-1"),)
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,10 @@ def version_of(context: grpc.aio.ServicerContext) -> str:
 def run(store: IndexStore, name: str, request: Any, version: str) -> tuple[Message, list]:
     """Answer one call: (response message, initial metadata), or raise ApiError."""
     rpc = RPCS[name]
+    if isinstance(request, Oversized):
+        raise payload_too_large(
+            f"Request message of {request.size} bytes exceeds the limit of {MAX_BODY_BYTES} bytes"
+        )
     if rpc.min_version is not None and not at_least(version, rpc.min_version):
         raise ApiError(
             501, f"{name} needs API version {rpc.min_version} or later", 12, "UNIMPLEMENTED"
@@ -145,7 +156,8 @@ class VectorServicer(pb_grpc.VectorServiceServicer):
             if metadata:
                 await context.send_initial_metadata(metadata)
             return message
-        await context.abort(code, text)
+        trailer = NO_RETRY if code is grpc.StatusCode.RESOURCE_EXHAUSTED else ()
+        await context.abort(code, text, trailing_metadata=trailer)
         raise AssertionError("abort returned")  # abort always raises
 
     async def Upsert(self, request: Any, context: Any) -> Message:

@@ -193,8 +193,12 @@ def test_refusals_keep_their_grpc_code(
 def test_a_request_over_the_body_limit_is_resource_exhausted(stubs: dict) -> None:
     big = [pb.Vector(id=f"v{i}", values=[0.5] * 4, metadata=struct({"t": "x" * 4000}))
            for i in range(600)]  # fmt: skip
-    code, _ = code_of(stubs[DENSE].Upsert, pb.UpsertRequest(vectors=big), metadata=AUTH)
-    assert code is grpc.StatusCode.RESOURCE_EXHAUSTED
+    with pytest.raises(grpc.RpcError) as raised:
+        stubs[DENSE].Upsert(pb.UpsertRequest(vectors=big), metadata=AUTH, timeout=TIMEOUT)
+    assert raised.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "exceeds the limit of 2097152 bytes" in raised.value.details()
+    # deterministic: the gRPC convention that tells a retrying client not to retry
+    assert ("grpc-retry-pushback-ms", "-1") in raised.value.trailing_metadata()
 
 
 @pytest.mark.parametrize(

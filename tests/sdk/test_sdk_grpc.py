@@ -232,6 +232,18 @@ def test_a_refusal_is_one_call_and_names_the_problem(dense: Any, calls: Calls) -
     assert calls.methods_since(mark, 1) == ["Query"]
 
 
+def test_an_upsert_past_the_size_limit_is_refused_once(dense: Any, calls: Calls) -> None:
+    """RESOURCE_EXHAUSTED is retried as throttling unless the server says not to; it does."""
+    from pinecone.errors import PineconeError
+
+    rows = [(f"big-{i}", [float(i % 7) + 0.5] * DIMENSION, {"pad": "x" * 5000}) for i in range(500)]
+    mark, _ = calls.last()
+    with pytest.raises(PineconeError) as raised:
+        dense.upsert(vectors=rows, namespace="big", show_progress=False)
+    assert "RESOURCE_EXHAUSTED" in str(raised.value)
+    assert calls.methods_since(mark, 1) == ["Upsert"]
+
+
 def test_the_legacy_pinecone_grpc_client(grpc_server: RunningServer, calls: Calls) -> None:
     from pinecone.grpc import PineconeGRPC
 
