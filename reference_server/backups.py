@@ -40,7 +40,7 @@ from reference_server.versions import at_least, version_of
 MIN_VERSION = "2025-04"
 RESHAPED = "2026-07"  # create_backup answers 200, restore jobs have the 2026-07 status model
 RESTORE_SECONDS = 0.5  # how long a restore job stays Pending
-DEFAULT_LIMIT = 10
+DEFAULT_LIMIT = 10  # 100 from 2026-07 (MAX_LIMIT)
 MAX_LIMIT = 100
 
 
@@ -128,13 +128,14 @@ class RestoreJob:
 
 
 def page(request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """`{data, pagination}` for `limit` (1…100, default 10) and an opaque `paginationToken`;
-    `pagination` only when more items follow.
+    """`{data, pagination}` for `limit` (1…100, default 10; 100 from 2026-07) and an opaque
+    `paginationToken`; `pagination` only when more items follow.
 
     A token carries the next item's offset and the page size it was made with, which a page
     asked for by token alone keeps (the python SDK sends the token without `limit`).
     """
-    start, limit = 0, DEFAULT_LIMIT
+    reshaped = at_least(version_of(request.headers), RESHAPED)
+    start, limit = 0, MAX_LIMIT if reshaped else DEFAULT_LIMIT
     token = request.query_params.get("paginationToken")
     if token:
         try:

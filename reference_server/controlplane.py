@@ -136,11 +136,14 @@ def create_control_app(manager: IndexManager) -> Starlette:
         Route("/indexes/{name}", handles_errors(delete_index), methods=["DELETE"]),
         Route("/actions/whoami", handles_errors(whoami), methods=["GET"]),
     ]
-    from reference_server.backups import backup_routes  # it builds on this module's helpers
+    # these build on this module's helpers
+    from reference_server.backup_schedules import backup_schedule_routes
+    from reference_server.backups import backup_routes
     from reference_server.pod_collections import Collections, collection_routes
 
     collections = Collections()
     routes += backup_routes(manager, handles_errors)
+    routes += backup_schedule_routes(manager, handles_errors)
     routes += collection_routes(manager, handles_errors, collections)
     routes += integrated_routes(manager, handles_errors, json_response, read_json)
     routes += inference_routes()

@@ -266,6 +266,99 @@ async def restore_job_pending_progress(request: Request, forward: Forward) -> Re
     return await forward(request)
 
 
+# ---- backup schedules (2026-07) ---------------------------------------------------------------
+
+_INDEX_SCHEDULES = re.compile(r"^/indexes/([^/]+)/backup-schedules$")
+_SCHEDULE = re.compile(r"^/backup-schedules/([^/]+)$")
+_HISTORY = re.compile(r"^/backup-schedules/([^/]+)/history$")
+
+
+def _schedules(name: str, behavior: str) -> Any:
+    return control(name, behavior, api_version="2026-07")
+
+
+@_schedules("schedules-created-disabled", "BACKUP-SCHEDULES-CREATE")
+async def schedules_created_disabled(request: Request, forward: Forward) -> Reply:
+    """A new schedule answers `enabled: false`."""
+    if not _matches(request, "POST", _INDEX_SCHEDULES):
+        return await forward(request)
+    return await _edit_json(request, forward, lambda b: b.update(enabled=False))
+
+
+@_schedules("schedules-second-accepted", "BACKUP-SCHEDULES-CREATE-CONFLICT-409")
+async def schedules_second_accepted(request: Request, forward: Forward) -> Reply:
+    """A second schedule of an index with an enabled one answers 200 (and makes nothing)."""
+    reply = await forward(request)
+    if _matches(request, "POST", _INDEX_SCHEDULES) and reply.status == 409:
+        return _json_reply(200, {})
+    return reply
+
+
+@_schedules("schedules-retention-zero-kept", "BACKUP-SCHEDULES-RETENTION-400")
+async def schedules_retention_zero_kept(request: Request, forward: Forward) -> Reply:
+    """A retention of 0 days is taken as 1 day instead of being rejected."""
+    body = request.json()
+    retention = body.get("retention") if isinstance(body, dict) else None
+    zero = isinstance(retention, dict) and retention.get("expire_after_days") == 0
+    if _matches(request, "POST", _INDEX_SCHEDULES) and zero:
+        request = request.with_json({**body, "retention": {"expire_after_days": 1}})
+    return await forward(request)
+
+
+@_schedules("schedules-unknown-index-400", "BACKUP-SCHEDULES-UNKNOWN-INDEX-404")
+async def schedules_unknown_index_400(request: Request, forward: Forward) -> Reply:
+    """A schedule of an index that does not exist answers 400."""
+    reply = await forward(request)
+    return _as_status(reply, 404, 400) if _matches(request, "POST", _INDEX_SCHEDULES) else reply
+
+
+@_schedules("schedules-list-empty", "BACKUP-SCHEDULES-LIST")
+async def schedules_list_empty(request: Request, forward: Forward) -> Reply:
+    """An index's schedule listing is always empty."""
+    if not _matches(request, "GET", _INDEX_SCHEDULES):
+        return await forward(request)
+    return await _edit_json(request, forward, lambda b: b.update(data=[]))
+
+
+@_schedules("schedules-describe-renamed", "BACKUP-SCHEDULES-DESCRIBE")
+async def schedules_describe_renamed(request: Request, forward: Forward) -> Reply:
+    """Describing a schedule answers another name."""
+    if not _matches(request, "GET", _SCHEDULE):
+        return await forward(request)
+    return await _edit_json(request, forward, lambda b: b.update(name="renamed"))
+
+
+@_schedules("schedules-unknown-400", "BACKUP-SCHEDULES-UNKNOWN-404")
+async def schedules_unknown_400(request: Request, forward: Forward) -> Reply:
+    """Describing a schedule that does not exist answers 400."""
+    reply = await forward(request)
+    return _as_status(reply, 404, 400) if _matches(request, "GET", _SCHEDULE) else reply
+
+
+@_schedules("schedules-update-ignored", "BACKUP-SCHEDULES-UPDATE")
+async def schedules_update_ignored(request: Request, forward: Forward) -> Reply:
+    """PATCH of a schedule changes nothing (and answers the schedule as it was)."""
+    if _matches(request, "PATCH", _SCHEDULE):
+        return await forward(request.with_json({}))
+    return await forward(request)
+
+
+@_schedules("schedules-delete-noop", "BACKUP-SCHEDULES-DELETE")
+async def schedules_delete_noop(request: Request, forward: Forward) -> Reply:
+    """Deleting a schedule answers 204 and keeps it."""
+    if _matches(request, "DELETE", _SCHEDULE):
+        return Reply(204, [])
+    return await forward(request)
+
+
+@_schedules("schedules-history-no-data", "BACKUP-SCHEDULES-HISTORY")
+async def schedules_history_no_data(request: Request, forward: Forward) -> Reply:
+    """A schedule's history answers an object without `data`."""
+    if not _matches(request, "GET", _HISTORY):
+        return await forward(request)
+    return await _edit_json(request, forward, lambda b: b.pop("data", None))
+
+
 @GROUP.patch("backups-not-snapshots", "RESTORE-RECORDS-FROM-BACKUP")
 def backups_not_snapshots() -> None:
     """A backup reads its index's records when restored, not when created."""
@@ -328,7 +421,8 @@ async def pod_create_accepted_2026_07(request: Request, forward: Forward) -> Rep
         return await forward(request)
     pod_keys = ("environment", "pod_type", "replicas", "shards")
     pod = {k: deployment[k] for k in pod_keys if k in deployment}
-    vector = next(iter((body.get("schema") or {}).get("fields", {}).values()), {})
+    fields = (body.get("schema") or {}).get("fields") or {}
+    vector: dict[str, Any] = next(iter(fields.values()), {})
     classic = {"name": body.get("name"), "spec": {"pod": pod}}
     classic.update({k: vector[k] for k in ("dimension", "metric") if k in vector})
     headers = [(k, v) for k, v in request.headers if k.lower() != b"x-pinecone-api-version"]

@@ -182,3 +182,28 @@ def test_pod_index_from_a_collection(pc: Pinecone, index_name: str) -> None:
         if collection in [c.name for c in pc.list_collections()]:
             pc.delete_collection(collection)
         pc.delete_index(index_name)
+
+
+def test_backup_schedules(pc: Pinecone, source: str) -> None:
+    _needs(pc, "backup_schedules")
+    schedules: Any = getattr(pc, "backup_schedules", None)  # 10.x only
+    made = schedules.create(index_name=source, name="nightly", frequency="daily", retention_days=7)
+    try:
+        assert (made.name, made.frequency, made.enabled) == ("nightly", "daily", True)
+        assert made.next_scheduled_run is not None
+        planned = list(schedules.history(schedule_id=made.schedule_id))
+        assert [b.status for b in planned] == ["Scheduled"]
+        listed = schedules.list(index_name=source)
+        assert [s.schedule_id for s in listed] == [made.schedule_id]
+        changed = schedules.update(schedule_id=made.schedule_id, frequency="weekly", enabled=False)
+        assert (changed.frequency, changed.enabled, changed.next_scheduled_run) == (
+            "weekly",
+            False,
+            None,
+        )
+        assert schedules.describe(schedule_id=made.schedule_id).frequency == "weekly"
+        assert list(schedules.history(schedule_id=made.schedule_id)) == []
+    finally:
+        schedules.delete(schedule_id=made.schedule_id)
+    with pytest.raises(NotFoundError):
+        schedules.describe(schedule_id=made.schedule_id)
