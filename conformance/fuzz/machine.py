@@ -53,7 +53,7 @@ CREATE_NAMESPACE_FROM = "2025-10"
 BATCH_MAX, BULK_MIN, BULK_MAX = 4, 101, 130  # a bulk upsert fills more than a default page
 BATCH = st.integers(1, BATCH_MAX)
 SEED_BATCH = st.integers(2, 6)
-INVALID_BATCH = st.integers(1, 3)
+INVALID_BATCH = st.integers(1, 5)
 BULK = st.integers(BULK_MIN, BULK_MAX)
 BULK_SHARE = st.integers(0, 3)  # 0: an upsert is a bulk one
 BULK_FIELD = st.sampled_from(("genre", "flag"))
@@ -203,9 +203,10 @@ class DataPlaneMachine(RuleBasedStateMachine):
         problem, _ = run_step(
             ctx.http, self.index.host, ctx.auth, step, self.names, ctx.consistency_timeout
         )
-        if problem is not None and step.get("variant"):
-            problem, step = self._blame_variant(step, problem)
+        if problem is not None and (step.get("variant") or step.get("plain")):
+            problem, step = self._blame_alternative(step, problem)
             self.trace[-1] = step
+            op = step["op"]  # the plain way's operation when that one failed too
         ctx.op_seconds[op] += time.perf_counter() - started
         if problem is None:
             return
@@ -250,18 +251,25 @@ class DataPlaneMachine(RuleBasedStateMachine):
             step["variant"] = data.draw(st.sampled_from(variants))
         return step, expect
 
-    def _blame_variant(self, step: dict[str, Any], problem: str) -> tuple[str | None, dict]:
-        """A step that failed with a header variant, sent again without it (reads and upserts
-        may be repeated): if that passes, the variant is to blame; else the plain step is."""
-        plain = {k: v for k, v in step.items() if k != "variant"}
+    def _blame_alternative(self, step: dict[str, Any], problem: str) -> tuple[str, dict]:
+        """A step sent another way (a header variant, a legacy binding) that failed, sent again
+        the plain way (reads, upserts and deletes by id may be repeated): if that passes, the
+        other way is to blame; else the plain step is, with its own problem."""
+        if step.get("variant"):
+            plain = {k: v for k, v in step.items() if k != "variant"}
+            tag = VARIANT_BEHAVIORS[step["variant"]]
+            blamed = f"[{tag}] with header variant {step['variant']!r}: {problem}"
+        else:  # the problem of a legacy binding is already blamed on it (`blame`)
+            plain = {**{k: v for k, v in step.items() if k != "plain"}, **step["plain"]}
+            plain["expect"] = {k: v for k, v in step["expect"].items() if k != "blame"}
+            blamed = problem
         ctx = self.ctx
         control, _ = run_step(
             ctx.http, self.index.host, ctx.auth, plain, self.names, ctx.consistency_timeout
         )
         if control is not None:
             return control, plain
-        tag = VARIANT_BEHAVIORS[step["variant"]]
-        return f"[{tag}] with header variant {step['variant']!r}: {problem}", step
+        return blamed, step
 
     def _settle(self, slot: int) -> None:
         """On an eventually consistent target, wait until the namespace shows the model's state
@@ -412,15 +420,17 @@ class DataPlaneMachine(RuleBasedStateMachine):
         self._settle(slot)
         ids = [self._id(data, slot) for _ in range(data.draw(BATCH))]
         self.model.delete_ids(str(slot), ids)
+        post = _post("/vectors/delete", {"ids": ids}, slot)
         if self.ctx.details and data.draw(LEGACY_SHARE) == 0:
             # the legacy binding: DELETE with the ids and namespace as query parameters
             params: list[list[Any]] = [["ids", i] for i in ids]
             step = {**_get("/vectors/delete", params, slot), "method": "DELETE"}
+            plain = {k: v for k, v in post.items() if k != "slot"}
+            step["plain"] = plain | {"params": [], "op": "delete-ids"}
             legacy = {**DELETED, "blame": "DELETE-LEGACY-METHOD"}
             self._run("delete-ids-legacy", step, legacy, False, data)
             return
-        step = _post("/vectors/delete", {"ids": ids}, slot)
-        self._run("delete-ids", step, DELETED, False, data)
+        self._run("delete-ids", post, DELETED, False, data)
 
     @rule(data=st.data())
     def delete_all(self, data: st.DataObject) -> None:
@@ -564,6 +574,7 @@ class DataPlaneMachine(RuleBasedStateMachine):
             expect["vector_type"] = self.index.vector_type
         if self.ctx.details and data.draw(LEGACY_SHARE) == 0:  # the legacy binding: GET
             step: dict[str, Any] = {"method": "GET", "path": "/describe_index_stats"}
+            step["plain"] = {"method": "POST", "json": {}, "op": "stats"}
             self._run("stats-legacy-get", step, {**expect, "blame": "STATS-LEGACY-GET"}, True)
             return
         # `{}` and `{"filter": {}}` are both an unfiltered request (STATS-EMPTY-FILTER-OK)
@@ -595,7 +606,10 @@ class DataPlaneMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.ctx.api_version >= NAMESPACES_API_FROM)
     @rule(data=st.data())
     def list_namespaces(self, data: st.DataObject) -> None:
-        """The example's namespaces, listed by their common prefix (the main namespace's name)."""
+        """The example's namespaces, listed by their common prefix (the main namespace's name);
+        the second one is created first when it does not exist (order and pages then show)."""
+        if self._listed(1) is None and self.ctx.api_version >= CREATE_NAMESPACE_FROM:
+            self._create(1)
         limit = data.draw(NS_LIMIT)
         params: list[list[Any]] = [] if limit is None else [["limit", limit]]
         step: dict[str, Any] = {"method": "GET", "path": "/namespaces", "params": params}
@@ -637,7 +651,9 @@ class DataPlaneMachine(RuleBasedStateMachine):
         slots = [s for s in self._named_slots() if self._listed(s) != -1]
         if not slots:
             return
-        slot = data.draw(st.sampled_from(slots))
+        self._create(data.draw(st.sampled_from(slots)))
+
+    def _create(self, slot: int) -> None:
         exists = bool(self.model.exists(str(slot)))
         if not exists:
             self.model.create_namespace(str(slot))

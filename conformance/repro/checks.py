@@ -540,8 +540,10 @@ def check_ns_describe(exp, out, names):
         problem = f"HTTP {out['status']} describing the deleted namespace {name!r}"
         return tagged(exp, "NAMESPACES-DELETE", problem)
     body, problem = _ok_body(out)
-    if problem:
-        return tagged(exp, _path_tag(exp, names, "NAMESPACES-DESCRIBE"), problem)
+    if problem:  # the namespace exists: a refusal disagrees with the state, unless the name
+        # needed percent-encoding (then the path was not decoded)
+        tag = _path_tag(exp, names, None)
+        return tagged(exp, tag, problem) if tag else problem
     if body.get("name") != name:
         problem = f"name {body.get('name')!r}, expected {name!r}"
         return tagged(exp, _path_tag(exp, names, "NAMESPACES-DESCRIBE"), problem)
