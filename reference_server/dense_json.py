@@ -6,13 +6,15 @@ its own tape and copies each vector's `values` straight into a float64 buffer.
 
 This is a fast path only. It takes a body when its decoding is certain to equal orjson's and
 returns None otherwise, so that request goes through `parse_object` and `parse_dense_batch` and
-gets their answer, errors included. Certain means: ASCII text without escapes (strings read the
-same), no array directly inside an array (simdjson flattens nested arrays into the buffer), unique
-keys in the objects read field by field (orjson keeps the last of duplicates), every vector an
-object whose `values` is an array of exactly `dimension` numbers, all below 2**53 in magnitude (a
-batch of integers alone becomes int64 then float32 in numpy, which agrees with the float64 route
-only for integers a float64 holds exactly). Both parsers nest up to 1024 levels and reject
-numbers out of range; integers past 64 bits make simdjson fail, so they take the orjson path.
+gets their answer, errors included. Certain means: no byte order mark (simdjson skips one, orjson
+refuses it), no array directly inside an array (simdjson flattens nested arrays into the buffer),
+unique keys in the objects read field by field (orjson keeps the last of duplicates), every
+vector an object whose `values` is an array of exactly `dimension` numbers, all below 2**53 in
+magnitude (a batch of integers alone becomes int64 then float32 in numpy, which agrees with the
+float64 route only for integers a float64 holds exactly). Every string outside `values` is made a
+Python str, whose strict UTF-8 decoding refuses what orjson refuses (surrogates, overlong forms);
+both parsers refuse lone surrogate escapes, nest up to 1024 levels and refuse numbers out of
+range; integers past 64 bits make simdjson fail, so they take the orjson path.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 import simdjson
 
 EXACT_INTEGER_LIMIT = 2.0**53
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 _WHITESPACE = frozenset(b" \t\n\r")
 _ARRAY_OPENERS = frozenset(b"[,")
 _local = threading.local()
@@ -73,7 +76,7 @@ def decode_dense_upsert(raw: bytes, dimension: int) -> tuple[dict[str, Any], np.
     The body is what `parse_object` returns, less each vector's `values`; row i of the matrix
     holds vector i's values.
     """
-    if not raw.isascii() or b"\\" in raw or _may_nest_arrays(raw):
+    if raw.startswith(_BYTE_ORDER_MARK) or _may_nest_arrays(raw):
         return None
     try:
         doc = _parser().parse(raw)
@@ -81,7 +84,7 @@ def decode_dense_upsert(raw: bytes, dimension: int) -> tuple[dict[str, Any], np.
         return None
     try:
         return _decode(doc, dimension)
-    except (ValueError, RuntimeError, TypeError):  # a value that is not a number
+    except (ValueError, RuntimeError, TypeError):  # a value that is not a number, bad UTF-8
         return None
     finally:
         del doc  # the parser refuses a new document while proxies of this one live

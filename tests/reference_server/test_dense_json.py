@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.datastructures import QueryParams
 
+from reference_server import dataplane_writes as writes
+from reference_server.dataplane_common import Context
 from reference_server.dense_json import decode_dense_upsert
+from reference_server.errors import ApiError
+from reference_server.store import IndexStore
 
 
 def _orjson_reading(raw: bytes) -> tuple[Any, np.ndarray | None]:
@@ -51,6 +57,14 @@ def test_a_plain_body_takes_the_fast_path() -> None:
         assert _agrees(raw, 3)
 
 
+def test_escapes_and_non_ascii_text_read_the_same() -> None:
+    vectors = [{"id": 'a"b\\c', "values": [1, 0.5], "metadata": {"t": "é\n😀\u0000", "é": ["\t"]}}]
+    for ensure_ascii in (True, False):
+        raw = json.dumps({"vectors": vectors}, ensure_ascii=ensure_ascii).encode()
+        assert _agrees(raw, 2)
+    assert _agrees(b'{"vect\\u006frs": [{"id": "a", "val\\u0075es": [1, 0.5]}]}', 2)
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -66,8 +80,11 @@ def test_a_plain_body_takes_the_fast_path() -> None:
         b'{"vectors": [{"id": "a", "values": null}]}',
         b'{"vectors": [{"id": "a", "values": [1.0, 2.0], "values": [3.0, 4.0]}]}',
         b'{"vectors": [], "vectors": [{"id": "a", "values": [1.0, 2.0]}]}',
-        b'{"vectors": [{"id": "\\u00e9", "values": [1.0, 2.0]}]}',  # an escape
-        '{"vectors": [{"id": "é", "values": [1.0, 2.0]}]}'.encode(),
+        b'\xef\xbb\xbf{"vectors": [{"id": "a", "values": [1.0, 2.0]}]}',  # a byte order mark
+        b'{"vectors": [{"id": "\\ud800", "values": [1.0, 2.0]}]}',  # a lone surrogate
+        b'{"vectors": [{"id": "\xed\xa0\x80", "values": [1.0, 2.0]}]}',  # an encoded one
+        b'{"vectors": [{"id": "\xc0\xaf", "values": [1.0, 2.0]}]}',  # an overlong form
+        b'{"vectors": [{"id": "a", "values": [1.0, 2.0], "metadata": {"\xff": 1}}]}',
         b'{"vectors": [{"id": "a", "values": [1e400, 2.0]}]}',
         b'{"vectors": [{"id": "a", "values": [123456789012345678901234567890, 2.0]}]}',
         b'{"vectors": [{"id": "a", "values": [9007199254740993, 2]}]}',  # int64 -> float32
@@ -88,16 +105,17 @@ def test_a_parser_is_reusable_after_a_declined_body() -> None:
 
 
 _ascii = st.characters(max_codepoint=0x7F)
+_text = st.text(_ascii, max_size=4) | st.text(max_size=4)
 _scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**64), max_value=2**64),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(_ascii, max_size=4),
+    _text,
 )
 _json = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(_ascii, max_size=3), inner),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner),
     max_leaves=6,
 )
 _value = st.one_of(
@@ -106,6 +124,8 @@ _value = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.booleans(),
 )
+
+_values_or_any = st.lists(_value, min_size=2, max_size=2) | st.lists(_value, max_size=3) | _json
 
 
 @settings(max_examples=300, deadline=None)
@@ -120,9 +140,51 @@ _value = st.one_of(
     ),
     extra=st.dictionaries(st.sampled_from(["namespace", "x"]), _json),
     indent=st.sampled_from([None, 1]),
+    ensure_ascii=st.booleans(),
 )
 def test_whatever_it_accepts_orjson_reads_the_same(
-    vectors: list[dict[str, Any]], extra: dict[str, Any], indent: int | None
+    vectors: list[dict[str, Any]], extra: dict[str, Any], indent: int | None, ensure_ascii: bool
 ) -> None:
-    raw = json.dumps({**extra, "vectors": vectors}, indent=indent).encode()
+    body = {**extra, "vectors": vectors}
+    raw = json.dumps(body, indent=indent, ensure_ascii=ensure_ascii).encode(
+        "utf-8", "surrogatepass"
+    )
     _agrees(raw, 2)
+
+
+def _answer(raw: bytes, simdjson_reader: bool) -> tuple[int, bytes, Any]:
+    """The upsert handler's status and body for `raw`, and what the store then holds; with or
+    without the simdjson reader."""
+    store = IndexStore("i", 2, "cosine")
+    context = Context(store, "2025-10", QueryParams(""), {}, raw)
+    reader = decode_dense_upsert if simdjson_reader else lambda raw, dimension: None
+    try:
+        with patch.object(writes, "decode_dense_upsert", reader):
+            response = writes.upsert(context)
+        status, body = response.status_code, bytes(response.body)
+    except ApiError as error:
+        status, body = error.http_status, error.message.encode()
+    held = {
+        name: [(ns.ids[r], ns.vector(r).tolist(), ns.metadata(r)) for r in range(ns.n)]
+        for name, ns in store.namespaces.items()
+    }
+    return status, body, held
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    vectors=st.lists(
+        st.fixed_dictionaries(
+            {"id": st.sampled_from(["a", "b", "é"]) | _json, "values": _values_or_any},
+            optional={"metadata": _json},
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    ensure_ascii=st.booleans(),
+)
+def test_the_upsert_answers_the_same_either_way(
+    vectors: list[dict[str, Any]], ensure_ascii: bool
+) -> None:
+    raw = json.dumps({"namespace": "ns", "vectors": vectors}, ensure_ascii=ensure_ascii).encode()
+    assert _answer(raw, True) == _answer(raw, False)
