@@ -2,16 +2,18 @@
 
 Each mutant gets a short derandomized session (`--seed`, a fixed budget of examples: the same
 examples on a fast or a loaded machine) that stops at its first failure; two run at a time. The
-test prints which mutants were found and by which operation.
+test prints which mutants were found and by which operation, and beside each miss why it may be
+out of reach.
 
 CI hunts a fixed sample spanning the areas the machine reaches (filter operators, scores and
 order, updates, lists, counts, invalid requests) and needs every one of them found (each filter
 operator dropper also has a time-boxed hunt of its own, test_dropper_hunt.py); the
 `exhaustive` tier hunts every data-plane mutant and needs at least MIN_FOUND. Mutants of the
 control plane or the API-key layer are left out (the session could not start); data-plane
-mutants outside the fuzzer's reach (namespaces API, LSN and other headers, `__default__`, response
-fields the reproducer checks do not read, SHOULD and reference-parity behaviors) run too and are
-expected to survive.
+mutants outside the fuzzer's reach (bulk import, the records API of integrated indexes, backups,
+the gRPC transport, reference-parity behaviors whose outcome the oracle accepts either way) run
+too and are expected to survive. Which examples a seed explores shifts with any change to the
+machine's rules, so a handful of mutants found by chance come and go between changes.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from pathlib import Path
 
 import pytest
 
+from conformance.catalog import load
 from tests.fuzz.conftest import REPO, mutant_command
 from tests.mutants.mutants import MUTANTS
 
 pytestmark = pytest.mark.timeout(3600)
-MIN_FOUND = 60
+MIN_FOUND = 95
 EXAMPLES = 30
 STEPS = 20
 PARALLEL = 2
@@ -75,12 +78,45 @@ def _hunt(name: str, out: Path) -> tuple[str, str | None, str]:
     return name, first["signature"], f"example {first['first_example']}: {first['problem'][:70]}"
 
 
+# areas the fuzz machine does not drive, by mutant name prefix
+OUT_OF_REACH = {
+    "imports-": "bulk import (needs a dataset in object storage)",
+    "records-": "records API of integrated indexes (the machine drives plain indexes)",
+    "backups-": "backups (control plane)",
+    "restore-": "restore from a backup (control plane)",
+    "grpc-": "gRPC transport (a session over REST)",
+}
+
+
+# mutants whose deviation shows only where the machine accepts either outcome
+UNDOCUMENTED_HERE = {
+    "ne-matches-missing": "$ne on a record lacking the field (undocumented: either outcome)",
+    "stats-fullness-counts": "indexFullness is 0 on serverless indexes: the kind is not known",
+}
+
+
+def _why_missed(name: str) -> str:
+    """Why a missed mutant may be out of the fuzzer's reach, or "" when it is not."""
+    reason = next((r for p, r in OUT_OF_REACH.items() if name.startswith(p)), "")
+    if reason:
+        return reason
+    if name in UNDOCUMENTED_HERE:
+        return UNDOCUMENTED_HERE[name]
+    mutant = MUTANTS[name]
+    catalog = load()
+    declared = [catalog[b] for b in mutant.behaviors if "*" not in b and b in catalog]
+    if declared and all(b.parity_only for b in declared):
+        return "reference-parity behavior (either outcome accepted)"
+    return ""
+
+
 def _data_plane_mutants() -> list[str]:
     """Mutants a fuzz session can meet: the data plane at the default API version. Those that
     break the control plane or the API-key layer would stop the session before it starts."""
-    mutants = MUTANTS.values() if isinstance(MUTANTS, dict) else MUTANTS
     return sorted(
-        m.name for m in mutants if m.control is None and m.auth is None and m.api_version is None
+        m.name
+        for m in MUTANTS.values()
+        if m.control is None and m.auth is None and m.api_version is None
     )
 
 
@@ -91,7 +127,8 @@ def _hunt_all(names: list[str], out: Path, capsys) -> list[tuple[str, str | None
         print(f"\nfuzz mutant hunt ({EXAMPLES} examples of {STEPS} steps, seed 0):")
         for name, signature, note in outcomes:
             verdict = f"found   {signature}" if signature else "missed "
-            print(f"  {name:34} {verdict:50} {note}")
+            why = "" if signature else _why_missed(name)
+            print(f"  {name:34} {verdict:50} {note}" + (f" [{why}]" if why else ""))
         print(f"found {sum(o[1] is not None for o in outcomes)}/{len(outcomes)} mutants")
     errors = [o for o in outcomes if o[2].startswith(("exit", "session timed out"))]
     assert not errors, f"sessions that did not run: {errors}"
