@@ -80,7 +80,7 @@ class TargetConfig:
     api_key: str | None = field(default=None, repr=False)
     api_version: str = DEFAULT_API_VERSION
     transport: str = REST
-    grpc_target: str | None = None
+    grpc_target: tuple[str, ...] = ()
     control_plane: str | None = None
     allow_create_index: bool = False
     metric: str | None = None
@@ -353,11 +353,13 @@ def _validate(
             raise ConfigError(f"{src('grpc_target')} applies only to --transport grpc")
         if embedded:
             raise ConfigError(f"{src('grpc_target')} needs --target (a foreign target)")
-        if not _GRPC_TARGET_RE.match(values["grpc_target"]):
-            raise ConfigError(
-                f"{src('grpc_target')}: {values['grpc_target']!r} is not HOST:PORT or "
-                "http(s)://HOST[:PORT]"
-            )
+        for entry in values["grpc_target"]:
+            url, _, address = entry.rpartition("=")
+            if not _GRPC_TARGET_RE.match(address) or (url and not url.startswith("http")):
+                raise ConfigError(
+                    f"{src('grpc_target')}: {entry!r} is not [URL=]ADDRESS, ADDRESS HOST:PORT or "
+                    "http(s)://HOST[:PORT]"
+                )
     if values.get("request_timeout") == 0:
         raise ConfigError(f"{src('request_timeout')}: must be greater than 0")
     if embedded:

@@ -152,11 +152,11 @@ ALL_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "grpc_target",
-        "str",
-        "where the --target index serves gRPC, HOST:PORT (plaintext) or https://HOST[:PORT] "
-        "(TLS), when not on the index host itself (default: the index host; for the embedded "
-        "server, the address it reports)",
-        "HOST:PORT",
+        "list",
+        "where an index serves gRPC when not on its own host: HOST:PORT (plaintext) or "
+        "https://HOST[:PORT] (TLS) for the --target index, URL=ADDRESS for the index at data-plane "
+        "URL (repeatable; default: each index host; the embedded server's are found by themselves)",
+        "[URL=]HOST:PORT",
     ),
     Option("control_plane", "url", "control-plane URL; enables the index tests", "URL"),
     Option(

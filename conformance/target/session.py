@@ -310,14 +310,17 @@ class SuiteSession:
         return DataPlaneClient(index.host, cfg.api_key, cfg.api_version, **self._client_options())
 
     def grpc_address(self, index: IndexInfo) -> str:
-        """Where `index` serves gRPC: the address the embedded server reported, --grpc-target
-        for the --target index, else the index host itself (Pinecone serves both there)."""
+        """Where `index` serves gRPC: the address the embedded server reported, the --grpc-target
+        naming its URL (or, without a URL, the --target index), else the index host itself
+        (Pinecone serves both there)."""
         if self.server is not None:
             reported = self.server.grpc_urls.get(index.name)
             if reported:
                 return str(reported)
-        if self.cfg.grpc_target and index.host == (self.cfg.target or ""):
-            return self.cfg.grpc_target
+        for entry in self.cfg.grpc_target:
+            url, _, address = entry.rpartition("=")
+            if _host(url or self.cfg.target or "") == _host(index.host):
+                return address
         return index.host
 
     def _check_transport(self) -> None:

@@ -86,7 +86,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "extra_target": ("http://127.0.0.1:9/extra", ("http://127.0.0.1:9/extra",)),
     "metric": ("euclidean", "euclidean"),
     "transport": ("grpc", "grpc"),
-    "grpc_target": ("127.0.0.1:9", "127.0.0.1:9"),
+    "grpc_target": ("127.0.0.1:9", ("127.0.0.1:9",)),
 }
 KIND_SAMPLES: dict[str, tuple[str, Any]] = {
     "url": ("http://127.0.0.1:9/idx/", "http://127.0.0.1:9/idx"),

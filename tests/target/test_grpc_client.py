@@ -312,3 +312,35 @@ def test_a_grpc_run_without_the_extra_is_a_usage_error(monkeypatch):
     started = session.start_session(TargetConfig(api_key="k", transport="grpc"), None, "m")
     assert isinstance(started, session.StartFailure)
     assert started.code == ExitCode.USAGE and "grpc extra" in started.message
+
+
+def test_grpc_addresses_of_foreign_indexes():
+    """--grpc-target HOST:PORT is the --target index's, URL=ADDRESS the index at that URL's; any
+    other index serves gRPC on its own host."""
+    from conformance.config import ConfigError, resolve
+    from conformance.target.indexes import IndexInfo
+    from conformance.target.session import SuiteSession
+
+    cli = {
+        "target": "http://127.0.0.1:5081",
+        "sparse_target": "http://127.0.0.1:5082",
+        "transport": "grpc",
+        "grpc_target": ["127.0.0.1:6081", "http://127.0.0.1:5082=127.0.0.1:6082"],
+    }
+    suite = SuiteSession(resolve(cli, {}))
+    try:
+        address = {
+            port: suite.grpc_address(IndexInfo("i", f"http://127.0.0.1:{port}", 8, "cosine"))
+            for port in (5081, 5082, 5083)
+        }
+    finally:
+        suite.close()
+    assert address == {
+        5081: "127.0.0.1:6081",
+        5082: "127.0.0.1:6082",
+        5083: "http://127.0.0.1:5083",
+    }
+    with pytest.raises(ConfigError, match="applies only to --transport grpc"):
+        resolve({**cli, "transport": "rest"}, {})
+    with pytest.raises(ConfigError, match="is not"):
+        resolve({**cli, "grpc_target": ["not an address"]}, {})
