@@ -46,6 +46,17 @@ def test_short_session_against_the_reference_finds_nothing(reference, http, caps
     ) > 20
 
 
+def test_the_documented_details_and_the_default_namespace_hold_on_the_reference(reference, http):
+    """The reference server owns its default namespace here, and every documented detail (reply
+    fields, header variants, legacy bindings, error texts, the namespaces API) is judged."""
+    ctx = make_context(reference, http, details=True, default_namespace=True)
+    result = run_session(ctx, duration=45.0, seed=2024, max_examples=40, grace=5.0)
+    assert result.failures == [] and result.harness_errors == []
+    namespaces_api = {"list-namespaces", "describe-namespace", "create-namespace"}
+    assert namespaces_api <= set(result.ops), result.ops
+    assert "stats-legacy-get" in result.ops or "delete-ids-legacy" in result.ops
+
+
 def test_sessions_clean_up_their_namespaces(reference, http):
     ctx = make_context(reference, http, prefix="cleanup-check")
     run_session(ctx, duration=10.0, seed=3, max_examples=10, grace=2.0)
