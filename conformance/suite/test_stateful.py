@@ -34,7 +34,7 @@ def test_state_machine_agrees_with_model(conformance_session):
         suite.indexes,
         cfg.api_key,
         cfg.api_version,
-        suite.http,
+        suite.data_http(),
         consistency_timeout=cfg.consistency_timeout,
         prefix=cfg.namespace_prefix,
         run_id=f"{suite.run_id}-{suite.worker}",

@@ -127,6 +127,7 @@ class SuiteSession:
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.worker = worker
         self.http = make_http(cfg.request_timeout)
+        self._data_http: httpx.Client | None = None  # over gRPC: see `data_http`
         self.server: RunningServer | None = None
         self.indexes: list[IndexInfo] = []
         self.primary: IndexInfo | None = None
@@ -227,6 +228,8 @@ class SuiteSession:
         finally:
             if self.server is not None:
                 self.server.stop()
+            if self._data_http is not None:
+                self._data_http.close()
             self.http.close()
         return problems
 
@@ -308,6 +311,24 @@ class SuiteSession:
                 self.grpc_address(index), cfg.api_key, cfg.api_version, **self._client_options()
             )
         return DataPlaneClient(index.host, cfg.api_key, cfg.api_version, **self._client_options())
+
+    def data_http(self) -> httpx.Client:
+        """An httpx client for REST-shaped data-plane requests (the fuzz state machine's) over
+        the run's transport: the session's own over REST; over gRPC one that sends each request
+        to an index of the session as the VectorService call it stands for."""
+        if self.cfg.transport != GRPC:
+            return self.http
+        if self._data_http is None:
+            from conformance.target.grpc.transport import grpc_http  # the grpc extra
+
+            cfg = self.cfg
+            self._data_http = grpc_http(
+                {i.host: self.grpc_address(i) for i in self.indexes},
+                make_http(cfg.request_timeout),
+                timeout=cfg.request_timeout,
+                max_response_bytes=cfg.max_response_bytes,
+            )
+        return self._data_http
 
     def grpc_address(self, index: IndexInfo) -> str:
         """Where `index` serves gRPC: the address the embedded server reported, the --grpc-target
