@@ -29,7 +29,8 @@ model of the data plane expects. Needs Python 3.11+ and httpx.
         [--grpc-target HOST:PORT]   (the steps over gRPC; needs pinecone-conformance[grpc])
 
 Exit status: 0 the target conforms (every step as expected), 1 reproduced, 2 usage / unreachable.
-The steps write only to fresh namespaces named PREFIX-repro-<random>..., deleted at the end.
+The steps write only to fresh namespaces named PREFIX-repro-<random>..., deleted at the end.\
+{default_note}
 """
 
 import argparse
@@ -48,6 +49,10 @@ SUFFIXES = {suffixes!r}
 CONSISTENCY_TIMEOUT = {consistency!r}
 FAILURE = {failure!r}
 '''
+
+DEFAULT_NOTE = """
+CAUTION: they also use the default namespace (its records are deleted first and at the end),
+as the session did on the server it started itself; replay it only where that is harmless."""
 
 _SCRIPT_MAIN = """
 
@@ -156,6 +161,7 @@ def write_python(
         suffixes=list(suffixes),
         consistency=consistency_timeout,
         failure=failure,
+        default_note=DEFAULT_NOTE if None in suffixes else "",
     )
     literal = pprint.pformat(list(steps), width=100, sort_dicts=False)
     text = head + "\n" + runtime_source() + "\n\nSTEPS = " + literal + "\n" + _SCRIPT_MAIN
