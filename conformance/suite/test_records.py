@@ -434,3 +434,14 @@ def test_records_error_is_error_response(records: Integrated, case: str) -> None
     assert isinstance(error, dict), f"no `error` object: {resp!r}"
     assert isinstance(error.get("code"), str), f"`error.code` not a string: {resp!r}"
     assert isinstance(error.get("message"), str), f"`error.message` not a string: {resp!r}"
+
+
+@pytest.mark.behavior("RECORDS-UPSERT-MAX-RECORDS")
+def test_upsert_takes_at_most_1000_records(records: Integrated) -> None:
+    """From 2026-07 a records upsert of 1000 records is accepted and one of 1001 rejected (the
+    exact success status is RECORDS-UPSERT's to judge)."""
+    batch = [{"_id": f"bulk-{i}", TEXT_FIELD: f"record number {i}"} for i in range(1001)]
+    over = records.upsert(records.namespace(), batch)
+    assert 400 <= over.status < 500, f"1001 records: expected a 4xx, got {over!r}"
+    full = records.upsert(records.namespace(), batch[:1000])
+    assert 200 <= full.status < 300, f"1000 records: expected a 2xx, got {full!r}"

@@ -31,6 +31,7 @@ from reference_server.validation import MAX_TOP_K, check_id, parse_metadata, res
 from reference_server.versions import at_least
 
 MAX_RECORDS_PER_UPSERT = 96
+MAX_RECORDS_FROM_2026_07 = 1000  # db_data 2026-07: a records upsert takes at most 1000 records
 ERROR_RESPONSE_FROM = "2026-07"  # records errors are ErrorResponse bodies, no longer rpcStatus
 NOT_INTEGRATED = "Integrated inference is not configured for this index"
 _MODELS: weakref.WeakKeyDictionary[IndexStore, Any] = weakref.WeakKeyDictionary()
@@ -46,8 +47,9 @@ def _embed(store: IndexStore) -> dict[str, Any] | None:
     return None if model is None else getattr(model, "embed", None)
 
 
-def _records(raw: bytes) -> list[dict[str, Any]]:
-    """The NDJSON body's records (one JSON object a line, blank lines ignored), or 400."""
+def _records(raw: bytes, limit: int) -> list[dict[str, Any]]:
+    """The NDJSON body's records (one JSON object a line, blank lines ignored; 1 to `limit`), or
+    400."""
     records = []
     for number, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
@@ -59,10 +61,9 @@ def _records(raw: bytes) -> list[dict[str, Any]]:
         if not isinstance(record, dict):
             raise bad_request(f"Invalid request: line {number} is not a JSON object")
         records.append(record)
-    if not 1 <= len(records) <= MAX_RECORDS_PER_UPSERT:
+    if not 1 <= len(records) <= limit:
         raise bad_request(
-            f"Invalid request: an upsert takes 1 to {MAX_RECORDS_PER_UPSERT} records, "
-            f"got {len(records)}"
+            f"Invalid request: an upsert takes 1 to {limit} records, got {len(records)}"
         )
     return records
 
@@ -71,10 +72,17 @@ def _embed_texts(embed: dict[str, Any], texts: list[str], write: bool) -> tuple[
     """(dense matrix or None, sparse rows or None, tokens) for `texts` under the index's model."""
     model = MODELS[embed["model"]]
     parameters = model.resolve(embed_parameters(embed, write))
+    size = model.max_batch_size  # an upsert may hold more records than the model takes at once
+    batches = [texts[i : i + size] for i in range(0, len(texts), size)]
     if model.vector_type == "dense":
-        matrix, used = engine.embed_dense(model, texts, parameters)
-        return matrix, None, used
-    rows, used = engine.embed_sparse(model, texts, parameters)
+        parts = [engine.embed_dense(model, batch, parameters) for batch in batches]
+        matrix = np.vstack([m for m, _ in parts])
+        return matrix, None, sum(used for _, used in parts)
+    rows, used = [], 0
+    for batch in batches:
+        some, counted = engine.embed_sparse(model, batch, parameters)
+        rows += some
+        used += counted
     sparse = []
     for i, (indices, values, _) in enumerate(rows):
         if not indices:
@@ -90,7 +98,8 @@ def upsert(ctx: Context) -> Response:
     namespace = resolve_namespace(ctx.path["namespace"], ctx.version)
     text_field = embed["field_map"]["text"]
     ids, texts, metas = [], [], []
-    for record in _records(ctx.raw):
+    limit = MAX_RECORDS_FROM_2026_07 if at_least(ctx.version, "2026-07") else MAX_RECORDS_PER_UPSERT
+    for record in _records(ctx.raw, limit):
         raw_id = record.get("_id", record.get("id"))
         if raw_id is None:
             raise bad_request("Invalid request: every record needs an '_id' (or 'id')")

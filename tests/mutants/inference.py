@@ -487,3 +487,12 @@ async def records_errors_rpcstatus(request: Request, forward: Forward, ctx: Ctx)
     if not isinstance(error, dict):
         return reply
     return reply.with_json({"code": 3, "message": str(error.get("message", "")), "details": []})
+
+
+@mutant("records-upsert-capped-96", "RECORDS-UPSERT-MAX-RECORDS", api_version="2026-07")
+async def records_upsert_capped_96(request: Request, forward: Forward, ctx: Ctx) -> Reply:
+    """A records upsert of more than 96 records is rejected with 400 (2026-07 takes 1000)."""
+    if _records_route(request, "upsert") and request.body.count(b"\n") > 96:
+        body = {"code": 3, "message": "too many records", "details": []}
+        return Reply(400, [(b"content-type", b"application/json")]).with_json(body)
+    return await forward(request)

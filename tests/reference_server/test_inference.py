@@ -135,3 +135,26 @@ def test_records_need_an_integrated_index_for_text() -> None:
     assert MODELS["multilingual-e5-large"].dimensions == (1024,)
     search = data.post("/records/namespaces/ns/search", headers=V, json={"query": {"top_k": 1}})
     assert search.status_code == 400
+
+
+def test_records_upsert_limit_and_error_shape_follow_the_api_version() -> None:
+    store = IndexStore("integrated", 1024, "cosine")
+    model = IndexModel("integrated", 1024, "cosine")
+    model.embed = {"model": "multilingual-e5-large", "field_map": {"text": "text"}}
+    attach(store, model)
+    data = AsgiClient(create_data_app(store))
+    lines = [f'{{"_id": "r{i}", "text": "record {i}"}}' for i in range(1001)]
+    v2607 = {"X-Pinecone-Api-Version": "2026-07"}
+
+    def upsert(count: int, headers: dict[str, str]) -> Any:
+        body = "\n".join(lines[:count]).encode()
+        return data.post("/records/namespaces/ns/upsert", headers=headers, content=body)
+
+    before = upsert(97, V)
+    assert before.status_code == 400 and before.json()["code"] == 3  # rpcStatus before 2026-07
+    assert upsert(96, V).status_code == 201
+    assert upsert(1000, v2607).status_code == 201  # embedded 96 at a time
+    refused = upsert(1001, v2607)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "INVALID_ARGUMENT"  # ErrorResponse from 2026-07
+    assert refused.json()["status"] == 400
