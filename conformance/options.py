@@ -157,6 +157,14 @@ ALL_OPTIONS: tuple[Option, ...] = (
         "https://HOST[:PORT] (TLS) for the --target index, URL=ADDRESS for the index at data-plane "
         "URL (repeatable; default: each index host; the embedded server's are found by themselves)",
         "[URL=]HOST:PORT",
+        commands=_SUITE | {REPLAY},
+        helps=(
+            (
+                REPLAY,
+                "HOST:PORT (or https://HOST[:PORT]) where the --target index serves gRPC: the "
+                "reproducer's steps then travel over gRPC (needs the grpc extra)",
+            ),
+        ),
     ),
     Option("control_plane", "url", "control-plane URL; enables the index tests", "URL"),
     Option(

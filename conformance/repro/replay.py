@@ -54,6 +54,8 @@ def replay_main(argv: Sequence[str]) -> int:
     for dest in _FORWARDED:
         if options[dest] is not None:
             cmd += ["--" + dest.replace("_", "-"), str(options[dest])]
+    for entry in options["grpc_target"] or ():  # the steps over gRPC (the index's address)
+        cmd += ["--grpc-target", entry.rpartition("=")[2]]
     env = dict(os.environ)
     if options["api_key"]:
         env["PINECONE_API_KEY"] = options["api_key"]  # by environment, never on a command line
