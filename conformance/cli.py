@@ -148,13 +148,22 @@ def behaviors(argv: Sequence[str]) -> int:
     tests = catalog_mod.tests_by_behavior(outcomes.items, cat)
     selected = [b for b in cat.values() if not only_untested or not tests[b.id]]
     if as_json:
-        rows = [{**vars(b), "kinds": list(b.kinds), "tests": tests[b.id]} for b in selected]
+        rows = [
+            {
+                **vars(b),
+                "kinds": list(b.kinds),
+                "transports": list(b.transports),
+                "tests": tests[b.id],
+            }
+            for b in selected
+        ]
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     for b in selected:
         versions = "" if not (b.min_version or b.max_version) else f" [{b.version_range()}]"
-        print(f"{b.id}  {b.level}  {b.area}{versions}\n    {b.statement}")
+        wire = f" ({' and '.join(b.transports)} only)" if b.transports else ""
+        print(f"{b.id}  {b.level}  {b.area}{versions}{wire}\n    {b.statement}")
         for nodeid in tests[b.id]:
             print(f"    - {nodeid}")
         if not tests[b.id]:
