@@ -179,3 +179,11 @@ def test_packaged_catalog_names_behaviors_of_each_wire_form() -> None:
     assert cat["ERRORS-MALFORMED-JSON"].transports == ("rest",)
     assert cat["GRPC-UNAUTHENTICATED"].transports == ("grpc",)
     assert cat["UPSERT-OVERWRITES"].transports == ()
+
+
+def test_control_plane_and_rest_only_operations_are_rest_only() -> None:
+    """The control plane, bulk import, inference and integrated records have no gRPC form
+    (`VectorService` is the vector operations and namespaces): their behaviors say so."""
+    areas = {"indexes", "backups", "collections", "imports", "inference", "records"}
+    loose = [b.id for b in catalog.load().values() if b.area in areas and b.transports != ("rest",)]
+    assert not loose, f'add transports = ["rest"] to {loose}'
