@@ -103,10 +103,11 @@ class _UnknownNamespacePrecondition(Recoder):
         self.seen: set[str] = set()
 
     def observe(self, method: str, request: Any) -> None:
+        # getattr: an oversized request reaches the servicer unparsed, without fields
         if method == "Upsert":
-            self.seen.add(request.namespace)
+            self.seen.add(getattr(request, "namespace", ""))
         elif method == "CreateNamespace":
-            self.seen.add(request.name)
+            self.seen.add(getattr(request, "name", ""))
 
     def code(self, method: str, request: Any, code: Code) -> Code:
         never_seen = method == "DescribeNamespace" and request.namespace not in self.seen
