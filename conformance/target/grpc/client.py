@@ -53,6 +53,7 @@ VERSION_METADATA = "x-pinecone-api-version"
 _METADATA_OF_HEADER = {"api-key": API_KEY_METADATA, "x-pinecone-api-version": VERSION_METADATA}
 # Calls that ended without an answer from the target: a transport failure, as over HTTP
 _NO_ANSWER = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+_SHOWN_BYTES = 16 * 1024  # past this size a message is shown by the JSON the test built
 # grpc's own RESOURCE_EXHAUSTED when a message is over a receive limit: "... (SIZE vs. LIMIT)"
 _TOO_LARGE = re.compile(r"larger than max \((\d+) vs\. (\d+)\)")
 
@@ -209,12 +210,7 @@ class GrpcDataPlaneClient(DataPlaneClient):
                 k: (MASK if k == API_KEY_METADATA else redact(v, [self._api_key]))
                 for k, v in shown.items()
             },
-            request_body=_clip(
-                redact(
-                    json_format.MessageToJson(message, indent=None, sort_keys=False),
-                    [self._api_key],
-                )
-            ),
+            request_body=_clip(redact(_shown(message, json), [self._api_key])),
             sent=json,
             rpc=rpc.path,
         )
@@ -287,6 +283,15 @@ class GrpcDataPlaneClient(DataPlaneClient):
         number = int(code.value[0])
         body = encode_json(error_body(number, details))
         return WireResponse(http_status(number), _headers(error, number), body)
+
+
+def _shown(message: Message, sent: Any) -> str:
+    """The request as the transcript shows it: the message as JSON, what was really sent (NaN as
+    `"NaN"`, numbers as float32); for a large message the JSON the test built, which costs no
+    conversion (only the first characters of either are kept)."""
+    if sent is not None and message.ByteSize() > _SHOWN_BYTES:
+        return encode_json(sent).decode("utf-8", "replace")
+    return json_format.MessageToJson(message, indent=None, sort_keys=False)
 
 
 def _over_our_limit(details: str, limit: int) -> bool:
