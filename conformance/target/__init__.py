@@ -1,6 +1,7 @@
 """What talks to the thing under test.
 
 - `client`: raw HTTP to the data and control planes, with transcripts;
+- `grpc`: the data plane over gRPC (`--transport grpc`), the same interface as `client`'s;
 - `launcher`: starts the embedded reference server as a separate process;
 - `session`: the run's view of the target (probe, index roles, one client factory) and `start`;
 - `indexes`: temporary indexes (--allow-create-index): names, bodies, creation and deletion;
