@@ -1,15 +1,18 @@
 """Backups of serverless indexes and restore jobs (control plane, 2025-04 and later).
 
 A backup is a `Snapshot` taken when it is created, so later writes to its index do not change it,
-and deleting either leaves the other as it was. Restoring creates a new serverless index with the
-backup's definition and records; the job is `Pending` (and the index not ready) for
-`RESTORE_SECONDS`, then `Completed`, so clients see the documented progression without waiting
-long. Each version's shapes: 201 for a new backup before 2026-07 and 200 from it; from 2026-07 a
-pending job has `completed_at: null` and no `percent_complete`, a completed one the integer 100.
+and deleting either leaves the other as it was. It is `Initializing` for `BACKUP_SECONDS`, then
+`Ready`; a restore of a backup not yet ready is 412 from 2026-07 and waits for it before.
+Restoring creates a new serverless index with the backup's definition and records; the job is
+`Pending` (and the index not ready) for `RESTORE_SECONDS`, then `Completed`, so clients see the
+documented progression without waiting long. Each version's shapes: 201 for a new backup before
+2026-07 and 200 from it; from 2026-07 a pending job has `completed_at: null` and no
+`percent_complete`, a completed one the integer 100.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import time
@@ -40,6 +43,7 @@ from reference_server.versions import at_least, version_of
 MIN_VERSION = "2025-04"
 RESHAPED = "2026-07"  # create_backup answers 200, restore jobs have the 2026-07 status model
 RESTORE_SECONDS = 0.5  # how long a restore job stays Pending
+BACKUP_SECONDS = 0.5  # how long a new backup stays Initializing
 DEFAULT_LIMIT = 10  # 100 from 2026-07 (MAX_LIMIT)
 MAX_LIMIT = 100
 
@@ -67,6 +71,11 @@ class Backup:
     name: str | None = None
     description: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    ready_at: float = 0.0  # time.monotonic() from which it is Ready
+
+    def waiting(self) -> float:
+        """Seconds until it is Ready (0 once it is)."""
+        return max(self.ready_at - time.monotonic(), 0.0)
 
     def describe(self) -> dict[str, Any]:
         """The BackupModel body (the index's `schema` as its description shows it)."""
@@ -75,7 +84,7 @@ class Backup:
             "backup_id": self.backup_id,
             "source_index_name": source.name,
             "source_index_id": self.source_id,
-            "status": "Ready",
+            "status": "Initializing" if self.waiting() else "Ready",
             "cloud": source.cloud,
             "region": source.region,
         }
@@ -195,6 +204,7 @@ class Backups:
             name=name,
             description=description,
             tags=dict(model.tags),
+            ready_at=time.monotonic() + BACKUP_SECONDS,
         )
         self.backups[backup.backup_id] = backup
         return backup
@@ -205,8 +215,9 @@ class Backups:
             raise not_found(f"Backup {backup_id} not found.")
         return backup
 
-    async def restore(self, backup_id: str, body: Any) -> RestoreJob:
-        """Create the index and load the backup into it; 409 when the name is taken."""
+    async def restore(self, backup_id: str, body: Any, version: str) -> RestoreJob:
+        """Create the index and load the backup into it; 409 when the name is taken, 412 from
+        2026-07 when the backup is not Ready yet (before 2026-07 the restore waits for it)."""
         backup = self.get(backup_id)
         if not isinstance(body, dict):
             raise unprocessable("invalid type, expected struct CreateIndexFromBackupRequest")
@@ -217,6 +228,9 @@ class Backups:
             raise unprocessable("name: invalid type, expected a string")
         if not NAME_RE.match(name):
             raise bad_request(NAME_RULE)
+        if backup.waiting() and at_least(version, RESHAPED):
+            raise ApiError(412, f"Backup {backup_id} is not completed", 9, "FAILED_PRECONDITION")
+        await asyncio.sleep(backup.waiting())
         source = backup.source
         model = IndexModel(
             name,
@@ -295,7 +309,8 @@ def backup_routes(
         return Response(status_code=202)
 
     async def create_index_from_backup(request: Request) -> Response:
-        job = await state.restore(request.path_params["backup_id"], await read_json(request))
+        body, version = await read_json(request), version_of(request.headers)
+        job = await state.restore(request.path_params["backup_id"], body, version)
         body = {"restore_job_id": job.restore_job_id, "index_id": job.target_index_id}
         return json_response(body, 202)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.outcomes import SetupFailed
+from conformance.outcomes import NOT_APPLICABLE_PREFIX, SetupFailed
 from conformance.suite._backup_helpers import (
     BACKUP_TIMEOUT,
     DIMENSION,
@@ -29,7 +29,7 @@ from conformance.suite._backup_helpers import (
     restoring,
     serverless_index,
 )
-from conformance.suite._control_plane_helpers import assert_cp_status, index_name
+from conformance.suite._control_plane_helpers import assert_cp_status, drop_index, index_name
 from conformance.suite._helpers import records_of, setting_up, setup_ok
 from conformance.target import waiting
 from conformance.target.client import ControlPlaneClient, WireResponse
@@ -213,6 +213,28 @@ def test_create_index_from_backup(backups, target):
             assert resp.status == 202, resp
             assert isinstance(resp.json.get("restore_job_id"), str), resp
             assert isinstance(resp.json.get("index_id"), str), resp
+
+
+@pytest.mark.behavior("RESTORE-BACKUP-NOT-READY-412")
+def test_restore_of_initializing_backup(backups, target):
+    """From 2026-07 restoring a backup that is not `Ready` yet answers 412. Not applicable when
+    the new backup is already `Ready` when first described."""
+    with serverless_index(backups, target, "bk") as (name, _), backup_of(backups, name) as backup:
+        backup_id = backup["backup_id"]
+        first = setup_ok(backups.describe_backup(backup_id), f"describe backup {backup_id}")
+        status = first.get("status")
+        if status != "Initializing":
+            pytest.skip(f"{NOT_APPLICABLE_PREFIX}the new backup was {status!r} at once")
+        restored = index_name(target.namespace_prefix, "early")
+        try:
+            resp = backups.create_index_from_backup(backup_id, name=restored)
+            if resp.status == 202:
+                now = setup_ok(backups.describe_backup(backup_id), "describe the backup again")
+                if now.get("status") == "Ready":
+                    pytest.skip(f"{NOT_APPLICABLE_PREFIX}the backup became Ready meanwhile")
+            assert_cp_status(resp, 412)
+        finally:
+            drop_index(backups, restored)
 
 
 @pytest.mark.behavior("RESTORE-CREATE-UNKNOWN-404")

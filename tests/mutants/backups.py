@@ -169,6 +169,15 @@ async def restore_no_index_id(request: Request, forward: Forward) -> Reply:
     return await _edit_json(request, forward, lambda b: b.pop("index_id", None))
 
 
+@control("restore-initializing-accepted", "RESTORE-BACKUP-NOT-READY-412", api_version="2026-07")
+async def restore_initializing_accepted(request: Request, forward: Forward) -> Reply:
+    """A restore of a backup still Initializing answers 202 (and restores nothing)."""
+    reply = await forward(request)
+    if _matches(request, "POST", _RESTORE) and reply.status == 412:
+        return _json_reply(202, {"restore_job_id": "mutated", "index_id": "mutated"})
+    return reply
+
+
 @control("restore-unknown-400", "RESTORE-CREATE-UNKNOWN-404")
 async def restore_unknown_400(request: Request, forward: Forward) -> Reply:
     """Restoring a backup that does not exist answers 400."""

@@ -227,3 +227,21 @@ def test_snapshot_shares_nothing_with_the_store() -> None:
     copy = snapshot.namespaces["n"]
     assert copy.values is not None and copy.values.tolist() == [[1.0, 1.0]]
     assert copy.metadata == [{"k": 1}]
+
+
+def test_a_new_backup_initializes_and_a_2026_07_restore_waits_for_nothing(
+    client: AsgiClient, manager: StoreManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backups, "BACKUP_SECONDS", 60.0)
+    _index(client, manager)
+    made = client.post("/indexes/src/backups", json={}).json()
+    assert made["status"] == "Initializing"
+    restore = f"/backups/{made['backup_id']}/create-index"
+    early = client.post(restore, json={"name": "copy"}, headers=V2607)
+    assert early.status_code == 412 and early.json()["error"]["code"] == "FAILED_PRECONDITION"
+    assert manager.get_index("copy") is None
+    monkeypatch.setattr(backups, "BACKUP_SECONDS", 0.05)
+    again = client.post("/indexes/src/backups", json={}).json()["backup_id"]
+    waited = client.post(f"/backups/{again}/create-index", json={"name": "copy"})  # 2025-10
+    assert waited.status_code == 202
+    assert client.get(f"/backups/{again}").json()["status"] == "Ready"

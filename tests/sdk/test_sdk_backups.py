@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -61,6 +62,16 @@ def _create_pod_index(pc: Pinecone, server: RunningServer, name: str) -> None:
     assert created.status_code == 201, created.text
 
 
+def _ready(pc: Pinecone, backup_id: str) -> Any:
+    """The backup once it is `Ready` (a new one starts `Initializing`; polled for 10 s at most)."""
+    deadline = time.monotonic() + 10.0
+    while True:
+        backup = pc.describe_backup(backup_id=backup_id)
+        if backup.status == "Ready" or time.monotonic() > deadline:
+            return backup
+        time.sleep(0.1)
+
+
 def _drop(pc: Pinecone, name: str) -> None:
     if pc.has_index(name):
         pc.delete_index(name)
@@ -70,11 +81,9 @@ def test_backup_create_list_describe_delete(pc: Pinecone, source: str) -> None:
     _needs(pc, "create_backup", "list_backups", "describe_backup", "delete_backup")
     backup = pc.create_backup(index_name=source, backup_name="nightly", description="a test")
     try:
-        assert (backup.source_index_name, backup.name, backup.status) == (
-            source,
-            "nightly",
-            "Ready",
-        )
+        assert (backup.source_index_name, backup.name) == (source, "nightly")
+        assert backup.status in ("Initializing", "Ready")
+        assert _ready(pc, backup.backup_id).status == "Ready"
         assert (backup.record_count, backup.namespace_count) == (3, 2)
         described = pc.describe_backup(backup_id=backup.backup_id)
         assert (described.backup_id, described.description) == (backup.backup_id, "a test")
@@ -105,7 +114,7 @@ def test_restore_from_backup(pc: Pinecone, source: str, index_name: str) -> None
     _needs(
         pc, "create_backup", "create_index_from_backup", "describe_restore_job", "list_restore_jobs"
     )
-    backup = pc.create_backup(index_name=source)
+    backup = _ready(pc, pc.create_backup(index_name=source).backup_id)
     restored = f"{index_name}-r"
     try:
         _use(pc, source, lambda i: i.upsert(vectors=[("late", [1.0, 1.0, 0, 0])], namespace="one"))
@@ -126,7 +135,7 @@ def test_restore_from_backup(pc: Pinecone, source: str, index_name: str) -> None
 
 def test_restore_without_waiting(pc: Pinecone, source: str, index_name: str) -> None:
     _needs(pc, "create_backup", "create_index_from_backup", "describe_restore_job")
-    backup = pc.create_backup(index_name=source)
+    backup = _ready(pc, pc.create_backup(index_name=source).backup_id)
     restored = f"{index_name}-nw"
     try:
         accepted: Any = pc.create_index_from_backup(
