@@ -6,7 +6,8 @@ test prints which mutants were found and by which operation, and beside each mis
 out of reach.
 
 CI hunts a fixed sample spanning the areas the machine reaches (filter operators, scores and
-order, updates, lists, counts, invalid requests) and needs every one of them found (each filter
+order, updates, lists, counts, invalid requests, reply details, the default namespace, the
+namespaces API) and needs every one of them found (each filter
 operator dropper also has a time-boxed hunt of its own, test_dropper_hunt.py); the
 `exhaustive` tier hunts every data-plane mutant and needs at least MIN_FOUND. Mutants of the
 control plane or the API-key layer are left out (the session could not start); data-plane
@@ -49,6 +50,11 @@ SAMPLE = (
     "upserted-count-off-by-one",
     "update-reply-matched",
     "accepts-1001-vectors",
+    # documented details, the default namespace, the namespaces API
+    "query-no-usage",
+    "stats-no-metric",
+    "deleteall-default-namespace-noop",
+    "namespaces-delete-noop",
 )
 
 
