@@ -42,9 +42,15 @@ def _plain(value: Any) -> Any:
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, ListValue):
         return [_plain(item) for item in value]
-    if type(value) is float and not math.isfinite(value):
-        raise bad_request("Invalid request: numbers must be finite")
+    if type(value) is float:
+        if not math.isfinite(value):
+            raise bad_request("Invalid request: numbers must be finite")
+        if value.is_integer() and abs(value) < _EXACT_INTEGERS:
+            return int(value)  # as protobuf's JSON form writes a whole double: 2020, not 2020.0
     return value
+
+
+_EXACT_INTEGERS = 2.0**53  # past it a double no longer holds every integer
 
 
 def _struct(message: Struct) -> dict[str, Any]:

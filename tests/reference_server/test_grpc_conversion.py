@@ -102,3 +102,14 @@ def test_a_decoded_upsert_carries_sparse_values_as_json_would() -> None:
         "indices": [3, 9],
         "values": [0.5, 0.25],
     }
+
+
+def test_whole_metadata_numbers_read_back_as_integers() -> None:
+    """Struct numbers are doubles: a whole one is the integer a JSON writer would have sent."""
+    meta = Struct()
+    meta.update({"year": 2020, "ratio": 0.5, "huge": 2.0**60, "nested": [3, 1.5]})
+    assert requests._struct(meta) == {
+        "year": 2020, "ratio": 0.5, "huge": 2.0**60, "nested": [3, 1.5]
+    }  # fmt: skip
+    assert type(requests._struct(meta)["year"]) is int
+    assert type(requests._struct(meta)["huge"]) is float
