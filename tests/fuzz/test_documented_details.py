@@ -9,6 +9,7 @@ import pytest
 
 from conformance.fuzz.context import classify
 from conformance.fuzz.invalid_requests import Shape, documented_message
+from conformance.fuzz.open_cases import should_reject
 from conformance.fuzz.report import behaviors_of
 from conformance.repro.checks import (
     check_error,
@@ -277,3 +278,16 @@ def test_header_variants():
     form = vary_headers({**auth, "Content-Type": "application/json"}, "form-type")
     assert form["Content-Type"] == "application/x-www-form-urlencoded"
     assert vary_headers(dict(auth), None) == auth
+
+
+@pytest.mark.parametrize(
+    ("body", "blame"),
+    [
+        ({"ids": "a"}, "ERRORS-WRONG-JSON-TYPE"),
+        ({"deleteAll": "yes"}, "ERRORS-WRONG-JSON-TYPE"),
+        ({}, None),  # an empty delete: its outcome is open
+        ({"deleteAll": True, "ids": ["a"]}, None),  # a MUST rejection, not a SHOULD one
+    ],
+)
+def test_a_rejection_only_a_should_states_is_blamed_on_it(body, blame):
+    assert should_reject("delete-bad-request", {"json": body}) == blame
