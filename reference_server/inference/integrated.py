@@ -171,8 +171,10 @@ def configure_embed(index: IndexModel, body: Any) -> dict[str, Any] | None:
 
 
 def semantic_field(embed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The 2026-07 schema field of an integrated index: `semantic_text`, named after field_map."""
+    """The 2026-07 schema field of an integrated index: `semantic_text`, named after field_map,
+    with the model's dimension (`null` for a sparse model, as `SemanticTextField` says)."""
     field: dict[str, Any] = {"type": "semantic_text", "model": embed["model"]}
+    field["dimension"] = embed.get("dimension")
     field["metric"] = embed["metric"]
     for key in ("read_parameters", "write_parameters"):
         if embed.get(key):
