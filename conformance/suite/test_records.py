@@ -173,6 +173,19 @@ def test_create_for_model_describes_embed(records: Integrated) -> None:
     assert body.get("dimension") == MODEL_DIMENSION, f"the model's dimension: {resp!r}"
 
 
+@pytest.mark.behavior("RECORDS-CREATE-FOR-MODEL-SEMANTIC-TEXT")
+def test_create_for_model_describes_semantic_text(records: Integrated) -> None:
+    resp = records.control.describe_index(records.name)
+    body = setup_ok(resp, "describe the integrated index")
+    schema = body.get("schema") if isinstance(body, dict) else None
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    assert isinstance(fields, dict), f"no `schema.fields` in the description: {resp!r}"
+    field = fields.get(TEXT_FIELD)
+    assert isinstance(field, dict), f"no field named after field_map.text ({TEXT_FIELD}): {fields}"
+    assert field.get("type") == "semantic_text", f"{TEXT_FIELD}.type: {field}"
+    assert field.get("model") == MODEL, f"{TEXT_FIELD}.model: {field}"
+
+
 @pytest.mark.behavior("RECORDS-UPSERT")
 def test_upsert_records_then_searchable(records: Integrated) -> None:
     namespace = records.namespace()

@@ -238,6 +238,30 @@ async def integrated_dimension_misdescribed(request: Request, forward: Forward) 
     return reply
 
 
+@control(
+    "integrated-semantic-text-missing",
+    "RECORDS-CREATE-FOR-MODEL-SEMANTIC-TEXT",
+    api_version="2026-07",
+)
+async def integrated_semantic_text_missing(request: Request, forward: Forward) -> Reply:
+    """An integrated index's schema has no `semantic_text` field (only its vector field)."""
+    reply = await forward(request)
+    body = reply.json()
+    schema = body.get("schema") if isinstance(body, dict) else None
+    if not reply.ok or not isinstance(schema, dict) or not isinstance(schema.get("fields"), dict):
+        return reply
+    fields: dict[str, Any] = schema["fields"]
+    kept = {
+        name: field
+        for name, field in fields.items()
+        if not (isinstance(field, dict) and field.get("type") == "semantic_text")
+    }
+    if len(kept) == len(fields):
+        return reply
+    schema["fields"] = kept
+    return reply.with_json(body)
+
+
 @control("configure-embed-ignored", "RECORDS-CONFIGURE-EMBED")
 async def configure_embed_ignored(request: Request, forward: Forward) -> Reply:
     """PATCH /indexes/{name} accepts `embed` but does not apply it."""
