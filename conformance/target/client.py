@@ -82,8 +82,12 @@ class Exchange:
     error: str | None = None
     sent: Any = field(default=None, repr=False)  # the JSON value sent, unredacted: never rendered
 
+    def headline(self) -> str:
+        """The first line of the rendered exchange: what was called."""
+        return f"> {self.method} {self.url}"
+
     def render(self) -> str:
-        lines = [f"> {self.method} {self.url}"]
+        lines = [self.headline()]
         lines += [f"> {k}: {v}" for k, v in self.request_headers.items()]
         if self.request_body:
             lines.append(f"> {self.request_body}")

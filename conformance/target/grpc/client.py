@@ -69,20 +69,9 @@ class GrpcExchange(Exchange):
 
     rpc: str = ""
 
-    def render(self) -> str:
+    def headline(self) -> str:
         address, _, path = self.url.split("://", 1)[-1].partition("/")
-        lines = [f"> gRPC {self.rpc} at {address} (REST {self.method} /{path})"]
-        lines += [f"> {k}: {v}" for k, v in self.request_headers.items()]
-        if self.request_body:
-            lines.append(f"> {self.request_body}")
-        if self.error is not None:
-            lines.append(f"< transport error: {self.error}")
-        else:
-            lines.append(f"< {self.status}")
-            lines += [f"< {k}: {v}" for k, v in self.response_headers.items()]
-            if self.response_body:
-                lines.append(f"< {self.response_body}")
-        return "\n".join(lines)
+        return f"> gRPC {self.rpc} at {address} (REST {self.method} /{path})"
 
 
 def parse_target(text: str) -> tuple[str, bool]:
