@@ -23,6 +23,7 @@ from conformance.outcomes import NOT_APPLICABLE_PREFIX, SetupFailed
 from conformance.plugin.fixtures import CLIENTS_KEY
 from conformance.suite._control_plane_helpers import assert_cp_status, drop_index, index_name
 from conformance.suite._helpers import seed_visible, setting_up, setup_ok
+from conformance.suite._query_helpers import assert_rpc_status
 from conformance.target import waiting
 from conformance.target.client import ControlPlaneClient, DataPlaneClient, WireResponse
 from conformance.target.indexes import IndexInfo, index_url
@@ -428,11 +429,8 @@ def _error_body(resp: WireResponse) -> dict[str, Any]:
 def test_records_error_is_rpc_status(records: Integrated, case: str) -> None:
     """Before 2026-07 a records error body is {"code": int, "message": str, "details": [...]}."""
     resp = REJECTED[case](records)
-    body = _error_body(resp)
-    code = body.get("code")
-    assert isinstance(code, int) and not isinstance(code, bool), f"`code` not an int: {resp!r}"
-    assert isinstance(body.get("message"), str), f"`message` not a string: {resp!r}"
-    assert isinstance(body.get("details"), list), f"`details` not a list: {resp!r}"
+    _error_body(resp)
+    assert_rpc_status(resp)
 
 
 @pytest.mark.behavior("RECORDS-ERRORS-ERROR-RESPONSE")
