@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import http.client
 import os
 import sys
 import threading
@@ -40,6 +41,7 @@ import numpy as np
 import orjson
 
 from conformance import bench_transports
+from conformance.bench_wire import KeepAliveClient, Reply
 from conformance.config import ConfigError, add_argparse_options, resolve_options
 from conformance.options import BENCH
 from conformance.redact import redact
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         with _target(args) as target:
             figures = _run(args, target)
         _save(args, figures)
-    except (BenchError, httpx.HTTPError, OSError) as error:
+    except (BenchError, httpx.HTTPError, http.client.HTTPException, OSError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     return 0
@@ -187,9 +189,12 @@ def _run(args: argparse.Namespace, target: Target) -> Figures:
         f"data: {args.records} records x dimension {args.dimension}, cosine, namespace {namespace}"
     )
     figures.say(f"numpy kernel: {_numpy_kernel()}")
-    with httpx.Client(base_url=target.url, headers=headers, timeout=120.0) as client:
+    with (
+        httpx.Client(base_url=target.url, headers=headers, timeout=120.0) as client,
+        KeepAliveClient(target.url, headers, timeout=120.0) as timed,
+    ):
         try:
-            _measure(args, client, data, namespace, rng, target, figures)
+            _measure(args, client, timed, data, namespace, rng, target, figures)
             queries = rng.standard_normal((args.queries, args.dimension)).astype(np.float32)
             meter = _ServerMeter(target.pid)
             bench_transports.compare(
@@ -224,12 +229,14 @@ def checkpoints(records: int) -> list[int]:
 def _measure(
     args: argparse.Namespace,
     client: httpx.Client,
+    timed: KeepAliveClient,
     data: np.ndarray,
     namespace: str,
     rng: np.random.Generator,
     target: Target,
     figures: Figures,
 ) -> None:
+    """Load the data, measuring on the way; `timed` sends the requests whose latency is shown."""
     server = _ServerMeter(target.pid)
     idle_rss = server.rss()
     queries = rng.standard_normal((args.queries, args.dimension)).astype(np.float32)
@@ -245,7 +252,7 @@ def _measure(
         loaded = point
         if point < args.records:  # the last point is measured with every query below
             _wait_visible(client, namespace, point)
-            at = _query_point(client, namespace, data[:point], queries[:SCALING_QUERIES], server)
+            at = _query_point(timed, namespace, data[:point], queries[:SCALING_QUERIES], server)
             figures.points.append(at)
             print(  # progress only: the table at the end repeats it
                 f"... {point:,} records loaded: query p50 {_ms(at.plain, 50)}, with filter "
@@ -270,12 +277,12 @@ def _measure(
     ids = rng.integers(0, args.records, size=args.fetches)
     cpu_before = server.cpu()
     fetch = _latencies(
-        [lambda i=int(i): _fetch(client, namespace, f"id-{i}") for i in ids]  # type: ignore[misc]
+        [lambda i=int(i): _fetch(timed, namespace, f"id-{i}") for i in ids]  # type: ignore[misc]
     )
     fetch_cpu = (server.cpu() - cpu_before) / (len(ids) + 1)  # +1: the warm-up call
     figures.say(f"fetch 1 id: p50 {_ms(fetch, 50)}, p99 {_ms(fetch, 99)} ({args.fetches} requests)")
 
-    full = _query_point(client, namespace, data, queries, server)
+    full = _query_point(timed, namespace, data, queries, server)
     figures.points.append(full)
     figures.say(
         f"query topK {TOP_K}: p50 {_ms(full.plain, 50)}, p99 {_ms(full.plain, 99)} "
@@ -319,7 +326,7 @@ def _measure(
 
 
 def _query_point(
-    client: httpx.Client,
+    client: KeepAliveClient,
     namespace: str,
     data: np.ndarray,
     queries: np.ndarray,
@@ -460,7 +467,7 @@ def _wait_visible(client: httpx.Client, namespace: str, expected: int) -> None:
         time.sleep(0.5)
 
 
-def _fetch(client: httpx.Client, namespace: str, record_id: str) -> None:
+def _fetch(client: KeepAliveClient, namespace: str, record_id: str) -> None:
     response = client.get("/vectors/fetch", params={"ids": record_id, "namespace": namespace})
     _check(response, "fetch")
     if record_id not in response.json().get("vectors", {}):
@@ -468,7 +475,7 @@ def _fetch(client: httpx.Client, namespace: str, record_id: str) -> None:
 
 
 def _query_latencies(
-    client: httpx.Client,
+    client: KeepAliveClient,
     namespace: str,
     data: np.ndarray,
     queries: np.ndarray,
@@ -486,7 +493,7 @@ def _query_latencies(
     filter_ = {"category": {"$eq": 3}}
 
     def query(body: bytes) -> None:
-        response = client.post("/query", content=body, headers={"Content-Type": "application/json"})
+        response = client.post("/query", body)
         _check(response, "query")
         if len(response.json().get("matches", [])) != TOP_K:
             raise BenchError("query returned fewer than topK matches")
@@ -533,7 +540,7 @@ def _ms(times: np.ndarray, percentile: int) -> str:
     return f"{np.percentile(times, percentile) * 1000:.2f} ms"
 
 
-def _check(response: httpx.Response, what: str) -> None:
+def _check(response: httpx.Response | Reply, what: str) -> None:
     if response.status_code != 200:
         raise BenchError(f"{what} answered {response.status_code}: {response.text[:200]}")
 
