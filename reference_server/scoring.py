@@ -185,8 +185,11 @@ def exact_dense(vectors: np.ndarray, metric: str, query: np.ndarray) -> np.ndarr
 
 
 def top_candidates(keys: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the (about) k largest keys, unordered; with a margin for exact rescoring."""
+    """Positions of the (about) k largest keys, unordered; with a margin for exact rescoring.
+
+    Partitioning `keys` itself at its tail avoids negating a namespace-sized copy per query.
+    """
     wanted = min(len(keys), k + RESCORE_MARGIN)
     if wanted >= len(keys):
         return np.arange(len(keys))
-    return np.argpartition(-keys, wanted - 1)[:wanted]
+    return np.argpartition(keys, len(keys) - wanted)[len(keys) - wanted :]

@@ -40,6 +40,7 @@ Metadata = dict[str, Any]
 MetadataJson = bytes  # orjson's compact text of a non-empty Metadata
 MAX_UPDATE_BY_FILTER = 100_000
 FIRST_BLOCK_ROWS = 64
+FEW_ROWS = 64
 HUGE_PAGE = 2 * 1024 * 1024
 
 
@@ -132,6 +133,11 @@ class DenseRows:
         out = np.empty((len(rows), self.dimension), dtype=np.float32)
         if len(self.blocks) == 1:
             np.take(self.blocks[0], rows, axis=0, out=out)
+            return out
+        if len(rows) <= FEW_ROWS:  # a query's candidates: row by row beats a mask per block
+            blocks = self.blocks
+            for i, row in enumerate(rows.tolist()):
+                out[i] = blocks[row // BLOCK_ROWS][row % BLOCK_ROWS]
             return out
         which = rows // BLOCK_ROWS
         offset = rows % BLOCK_ROWS

@@ -11,7 +11,7 @@ import pytest
 from reference_server.errors import ApiError
 from reference_server.filters import parse_filter
 from reference_server.scoring import BLOCK_ROWS
-from reference_server.store import IndexStore, Namespace
+from reference_server.store import FEW_ROWS, IndexStore, Namespace
 
 
 def brute_force(matrix: np.ndarray, query: np.ndarray, metric: str) -> np.ndarray:
@@ -113,6 +113,17 @@ def test_search_spans_blocks_with_and_without_filter() -> None:
             allowed = [i for i in allowed if i in (5, 4100, 8200, n - 1)]
         hits = ns.search(query, None, node, 3)
         assert [row for row, _ in hits] == allowed[:3]
+
+
+@pytest.mark.parametrize("count", [FEW_ROWS, FEW_ROWS + 1])
+def test_take_gathers_rows_from_every_block_in_the_order_asked(count: int) -> None:
+    """A query's few candidates are copied row by row, larger takes block by block."""
+    n = BLOCK_ROWS * 3 + 17
+    ns, matrix = filled("dotproduct", n=n)
+    assert ns.dense is not None
+    rows = np.random.default_rng(5).choice(n, size=count, replace=False)
+    assert len(set((rows // BLOCK_ROWS).tolist())) > 1
+    assert np.array_equal(ns.dense.take(rows), matrix[rows])
 
 
 def test_upsert_overwrites_and_last_duplicate_wins() -> None:
