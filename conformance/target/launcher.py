@@ -14,16 +14,15 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
-import ctypes
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from conformance.redact import redact
 
@@ -35,7 +34,7 @@ DEFAULT_INDEXES = (
 )
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
-PR_SET_PDEATHSIG = 1  # prctl(2)
+PARENT_GUARD = Path(__file__).with_name("parent_guard.py")
 
 _RUNNING: set[RunningServer] = set()
 
@@ -64,28 +63,17 @@ class IndexSpec:
         return cls(parts[0], int(parts[1]), parts[2], kind)
 
 
-def _parent_death_signal() -> Callable[[], None] | None:
-    """On Linux, a pre-exec step that has the kernel terminate the server when the process that
-    started it dies, even by SIGKILL: the server lives in a process group of its own (so the
-    signal a terminal or a CI timeout sends the run's group reaches the run, which then stops the
-    server after its last test), and must still never outlive the run. The kernel ties it to the
-    starting thread, so only the main thread uses it."""
+def _tied_to_parent(argv: list[str]) -> list[str]:
+    """On Linux, `argv` run through `parent_guard.py`, so the kernel terminates the server when
+    the process that started it dies, even by SIGKILL: the server lives in a process group of its
+    own (so the signal a terminal or a CI timeout sends the run's group reaches the run, which
+    then stops the server after its last test), and must still never outlive the run. The kernel
+    ties it to the starting thread, so only the main thread uses it."""
     if not sys.platform.startswith("linux"):
-        return None
+        return argv
     if threading.current_thread() is not threading.main_thread():
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def arm() -> None:
-        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
-        if os.getppid() != parent:  # the parent died before the request took effect
-            os._exit(1)
-
-    return arm
+        return argv
+    return [sys.executable, str(PARENT_GUARD), str(os.getpid()), *argv]
 
 
 @dataclass(eq=False)
@@ -178,7 +166,7 @@ def start_server(
     argv = server_argv(index_list, api_key, visibility_delay, extra_args, command)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        argv,
+        _tied_to_parent(argv),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -187,7 +175,6 @@ def start_server(
         env=env,
         cwd=cwd,
         process_group=0,
-        preexec_fn=_parent_death_signal(),
     )
     output: collections.deque[str] = collections.deque(maxlen=200)
     addresses: dict[str, str] = {}
