@@ -30,7 +30,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("records", ("conformance.results", "conformance.report")),
     ("fuzzing", ("conformance.fuzz", "conformance.repro")),
     ("pytest", ("conformance.plugin", "conformance.suite")),
-    ("commands", ("conformance.cli", "conformance.bench", "conformance.bench_transports")),
+    (
+        "commands",
+        (
+            "conformance.cli",
+            "conformance.bench",
+            "conformance.bench_wire",
+            "conformance.bench_transports",
+        ),
+    ),
 ]
 # Copied verbatim into standalone reproducer scripts: only their own family.
 SELF_CONTAINED = {"conformance.repro.checks", "conformance.repro.runtime"}
