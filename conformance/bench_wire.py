@@ -17,8 +17,6 @@ from typing import Any
 
 import orjson
 
-RECONNECTS = 1  # a server may close an idle keep-alive connection; one fresh try, no more
-
 
 @dataclass(frozen=True)
 class Reply:
@@ -40,6 +38,7 @@ class KeepAliveClient:
         parts = urllib.parse.urlsplit(base_url)
         self._prefix = parts.path.rstrip("/")
         self._headers = headers
+        self._json_headers = {**headers, "Content-Type": "application/json"}
         self._timeout = timeout
         self._secure = parts.scheme == "https"
         self._host = parts.hostname or "localhost"
@@ -64,20 +63,21 @@ class KeepAliveClient:
         self.close()
 
     def _send(self, method: str, path: str, body: bytes | None) -> Reply:
-        headers = dict(self._headers)
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        for attempt in range(RECONNECTS + 1):
-            connection = self._connect()
-            try:
-                connection.request(method, self._prefix + path, body=body, headers=headers)
-                response = connection.getresponse()
-                return Reply(response.status, response.read())
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                self.close()
-                if attempt == RECONNECTS:
-                    raise
-        raise AssertionError("unreachable")  # the loop returns or raises
+        headers = self._headers if body is None else self._json_headers
+        try:
+            return self._exchange(method, self._prefix + path, body, headers)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The server closed the idle keep-alive connection: one fresh connection, no more.
+            self.close()
+            return self._exchange(method, self._prefix + path, body, headers)
+
+    def _exchange(
+        self, method: str, target: str, body: bytes | None, headers: dict[str, str]
+    ) -> Reply:
+        connection = self._connect()
+        connection.request(method, target, body=body, headers=headers)
+        response = connection.getresponse()
+        return Reply(response.status, response.read())
 
     def _connect(self) -> http.client.HTTPConnection:
         if self._connection is None:
