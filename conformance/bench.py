@@ -8,14 +8,13 @@ with and without a metadata filter matching about 10%, and, for scale, a bare nu
 product `M @ q` over the same C-contiguous float32 data in this process (the BLAS library numpy
 uses is printed). The three are measured in alternating rounds of 20, so a change in machine load
 affects them alike; fetches and queries go over one standard-library keep-alive connection
-(`bench_wire.py`), so their latency is the server's, not a client library's. For a server it
-started it also reports the server's CPU time per operation (a figure other load on the machine
-barely affects) and its peak RSS (VmHWM) against the raw data size. On the way to `--records`
-the same three are measured at 10,000, 25,000, 50,000, 100,000, ... records, so the printed table
-shows how query time grows with the record count; the figures and that table are also saved
-under `--save-dir`. Last, upsert and query are measured over REST and
-gRPC side by side when the index serves both (`bench_transports.py`). It prints figures only;
-nothing here asserts a wall-clock time.
+(`bench_wire.py`), so their latency is the server's, not a client library's. For a server it started
+it also reports the server's CPU time per operation (a figure other load on the machine barely
+affects) and its peak RSS (VmHWM) against the raw data size. On the way to `--records` the same
+three are measured at 10,000, 25,000, 50,000, 100,000, ... records, so the printed table shows how
+query time grows with the record count; the figures and that table are also saved under
+`--save-dir`. Last, upsert and query are measured over REST and gRPC side by side when the index
+serves both (`bench_transports.py`). It prints figures only; nothing here asserts a wall-clock time.
 
 Bodies are JSON encoded with orjson straight from the float32 arrays, so each value is written
 as the shortest text that reads back as the same float32 (the six-decimal numbers generated).
